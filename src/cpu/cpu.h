@@ -15,6 +15,7 @@
 
 #include <openssl/sha.h>
 
+#include "sgxemu/enclu.h"
 #include "sgxemu/sgxemu.h"
 
 /* EPCM state bits (struct sgx_epcm.state). */
@@ -59,6 +60,9 @@ struct sgx_cpu {
 	uint64_t feature_control;
 	uint64_t lepubkeyhash[4];
 	uint64_t next_eid;
+
+	/* The page tables the CPU walks for enclave linear addresses. */
+	struct sgx_mmu mmu;
 
 	/* ENCLS leaves run one at a time: the EPCM "in use by another
 	 * instruction" states never become visible to software. */

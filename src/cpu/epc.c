@@ -104,6 +104,14 @@ void sgx_cpu_destroy(struct sgx_cpu *cpu)
 	free(cpu);
 }
 
+void sgx_cpu_set_mmu(struct sgx_cpu *cpu, const struct sgx_mmu *mmu)
+{
+	if (mmu)
+		cpu->mmu = *mmu;
+	else
+		memset(&cpu->mmu, 0, sizeof(cpu->mmu));
+}
+
 const struct sgx_cpu_config *sgx_cpu_get_config(const struct sgx_cpu *cpu)
 {
 	return &cpu->cfg;
