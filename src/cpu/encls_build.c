@@ -117,7 +117,7 @@ int __ecreate(struct sgx_cpu *cpu, uint64_t rbx, uint64_t rcx, struct sgx_fault 
 
 	/* Check a private copy first: a bad SECS must leave the frame as it was,
 	 * and the source may change under us while we look at it. */
-	tmp = malloc(sizeof(*tmp));
+	tmp = aligned_alloc(SGX_PAGE_SIZE, sizeof(*tmp));
 	hidden = calloc(1, sizeof(*hidden));
 	if (!tmp || !hidden) {
 		free(tmp);
