@@ -177,6 +177,14 @@ static void *xalloc(size_t align, size_t size)
 	return p;
 }
 
+/* The fuzz build does not pass -fno-sanitize-recover: make every UBSan
+ * report stop the run, so that libFuzzer records it as a crash. */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1";
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -457,20 +465,37 @@ static void flip_bytes(struct cursor *c, uint8_t *buf, size_t len)
 	}
 }
 
+/*
+ * The operand structs are built in aligned scratch copies and then copied
+ * byte-wise to their (possibly misaligned) place in the owned buffers, so
+ * this file itself never accesses a misaligned struct.
+ */
+static struct sgx_secs secs_tmp;
+static struct sgx_tcs page_tmp;
+
+/* Place PAGEINFO/SECINFO at their offsets; returns the PAGEINFO address. */
+static uint64_t place_pageinfo(const struct sgx_pageinfo *pi, uint64_t pi_off,
+			       const struct sgx_secinfo *si, uint64_t si_off)
+{
+	memcpy(B.secinfo + si_off, si, sizeof(*si));
+	memcpy(B.pageinfo + pi_off, pi, sizeof(*pi));
+	return (uint64_t)(uintptr_t)(B.pageinfo + pi_off);
+}
+
 static void op_ecreate(struct cursor *c, struct state *st)
 {
 	uint64_t src_off = pick_off(c, 4096), pi_off = pick_off(c, 64), si_off = pick_off(c, 128);
-	struct sgx_secs *s = (struct sgx_secs *)(B.src + src_off);
-	struct sgx_pageinfo *pi = (struct sgx_pageinfo *)(B.pageinfo + pi_off);
-	struct sgx_secinfo *si = (struct sgx_secinfo *)(B.secinfo + si_off);
+	struct sgx_secs *s = &secs_tmp;
+	struct sgx_pageinfo pi;
+	struct sgx_secinfo si;
 	uint8_t mask = get8(c);
-	uint64_t page;
+	uint64_t page, rbx;
 	int64_t frame;
 	struct sgx_fault f;
 	int ret;
 
 	/* The ll01 SECS, then whatever the mask says to fuzz. */
-	memset(B.src, 0, 8192);
+	memset(s, 0, sizeof(*s));
 	s->size = 0x2000;
 	s->base = 0;
 	s->ssa_frame_size = 1;
@@ -496,22 +521,27 @@ static void op_ecreate(struct cursor *c, struct state *st)
 	}
 	if (mask & 0x40)
 		flip_bytes(c, (uint8_t *)s, 4096);
+	memset(B.src, 0, 8192);
+	memcpy(B.src + src_off, s, sizeof(*s));
 
 	memset(B.pageinfo, 0, 128);
 	memset(B.secinfo, 0, 192);
-	pi->contents = (uint64_t)(uintptr_t)s;
-	pi->metadata = (uint64_t)(uintptr_t)si;
-	si->flags = SGX_SECINFO_SECS;
+	memset(&pi, 0, sizeof(pi));
+	memset(&si, 0, sizeof(si));
+	pi.contents = (uint64_t)(uintptr_t)(B.src + src_off);
+	pi.metadata = (uint64_t)(uintptr_t)(B.secinfo + si_off);
+	si.flags = SGX_SECINFO_SECS;
 	if (mask & 0x80) {
-		pi->addr = get8(c) < 192 ? 0 : get64(c);
-		pi->secs = get8(c) < 192 ? 0 : get64(c);
-		si->flags = get8(c) < 128 ? get16(c) : get64(c);
-		flip_bytes(c, (uint8_t *)si, 64);
+		pi.addr = get8(c) < 192 ? 0 : get64(c);
+		pi.secs = get8(c) < 192 ? 0 : get64(c);
+		si.flags = get8(c) < 128 ? get16(c) : get64(c);
+		flip_bytes(c, (uint8_t *)&si, 64);
 	}
+	rbx = place_pageinfo(&pi, pi_off, &si, si_off);
 	page = pick_page(c, st, 0) + (get8(c) < 240 ? 0 : get16(c) % 4096);
 
 	take(st, &before);
-	ret = sgx_ecreate(st->cpu, (uint64_t)(uintptr_t)pi, page, &f);
+	ret = sgx_ecreate(st->cpu, rbx, page, &f);
 	frame = -1;
 	frame_of(st, page, &frame);
 	run(st, "ECREATE", ret, &f, frame, frame);
@@ -526,50 +556,52 @@ static void op_ecreate(struct cursor *c, struct state *st)
 static void op_eadd(struct cursor *c, struct state *st)
 {
 	uint64_t src_off = pick_off(c, 4096), pi_off = pick_off(c, 64), si_off = pick_off(c, 128);
-	uint8_t *content = B.src + src_off;
-	struct sgx_pageinfo *pi = (struct sgx_pageinfo *)(B.pageinfo + pi_off);
-	struct sgx_secinfo *si = (struct sgx_secinfo *)(B.secinfo + si_off);
 	static const uint64_t flags[] = { 0x203, 0x201, 0x205, 0x207, 0x100, 0x107, 0x202, 0x200 };
+	struct sgx_pageinfo pi;
+	struct sgx_secinfo si;
 	uint8_t m = get8(c);
 	int64_t frame, secs_frame;
-	uint64_t page, secs_addr, base = 0;
+	uint64_t page, secs_addr, base = 0, rbx;
 	struct sgx_fault f;
 	int ret;
 
-	memset(B.src, 0, 8192);
-	fill_content(c, content);
+	fill_content(c, (uint8_t *)&page_tmp);
 	if (m & 0x10) { /* TCS-shaped: the FS/GS limits a 32-bit enclave needs */
-		struct sgx_tcs *tcs = (struct sgx_tcs *)content;
-
-		memset(tcs->reserved, 0, sizeof(tcs->reserved));
-		tcs->fs_limit = get8(c) < 200 ? 0xFFF : get32(c);
-		tcs->gs_limit = get8(c) < 200 ? 0xFFF : get32(c);
-		tcs->state = get8(c);
-		tcs->flags = get8(c);
+		memset(page_tmp.reserved, 0, sizeof(page_tmp.reserved));
+		page_tmp.fs_limit = get8(c) < 200 ? 0xFFF : get32(c);
+		page_tmp.gs_limit = get8(c) < 200 ? 0xFFF : get32(c);
+		page_tmp.state = get8(c);
+		page_tmp.flags = get8(c);
 	}
+	memset(B.src, 0, 8192);
+	memcpy(B.src + src_off, &page_tmp, sizeof(page_tmp));
 	memset(B.pageinfo, 0, 128);
 	memset(B.secinfo, 0, 192);
+	memset(&pi, 0, sizeof(pi));
+	memset(&si, 0, sizeof(si));
 	secs_addr = pick_page(c, st, 1);
 	if (frame_of(st, secs_addr, &secs_frame) && after.epcm[secs_frame].valid &&
 	    after.epcm[secs_frame].type == SGX_PT_SECS)
-		base = ((const struct sgx_secs *)(uintptr_t)frame_addr(st, (uint64_t)secs_frame))->base;
-	pi->secs = secs_addr;
-	pi->addr = get8(c) < 224 ? base + 4096 * (uint64_t)get8(c) : get64(c);
-	pi->contents = (uint64_t)(uintptr_t)content;
-	pi->metadata = (uint64_t)(uintptr_t)si;
-	si->flags = (m & 0x20) ? get64(c) : flags[m % 8];
+		memcpy(&base, (const uint8_t *)(uintptr_t)frame_addr(st, (uint64_t)secs_frame) +
+				      offsetof(struct sgx_secs, base), sizeof(base));
+	pi.secs = secs_addr;
+	pi.addr = get8(c) < 224 ? base + 4096 * (uint64_t)get8(c) : get64(c);
+	pi.contents = (uint64_t)(uintptr_t)(B.src + src_off);
+	pi.metadata = (uint64_t)(uintptr_t)(B.secinfo + si_off);
+	si.flags = (m & 0x20) ? get64(c) : flags[m % 8];
 	if (m & 0x40)
-		flip_bytes(c, (uint8_t *)si, 64);
+		flip_bytes(c, (uint8_t *)&si, 64);
 	if (m & 0x80) {
 		/* LINADDR and SECS only: SRCPGE and SECINFO must stay pointers
 		 * into our buffers (their offsets are fuzzed above). */
-		pi->addr ^= get64(c);
-		pi->secs ^= get8(c) < 128 ? (uint64_t)get16(c) : get64(c);
+		pi.addr ^= get64(c);
+		pi.secs ^= get8(c) < 128 ? (uint64_t)get16(c) : get64(c);
 	}
+	rbx = place_pageinfo(&pi, pi_off, &si, si_off);
 	page = pick_page(c, st, 0) + (get8(c) < 240 ? 0 : get16(c) % 4096);
 
 	take(st, &before);
-	ret = sgx_eadd(st->cpu, (uint64_t)(uintptr_t)pi, page, &f);
+	ret = sgx_eadd(st->cpu, rbx, page, &f);
 	frame = -1;
 	frame_of(st, page, &frame);
 	run(st, "EADD", ret, &f, frame, secs_frame);
