@@ -46,6 +46,8 @@ struct sgx_keydep {
 	uint8_t isv_ext_prod_id[16];
 };
 void derive_key(const struct sgx_cpu *cpu, const struct sgx_keydep *dep, uint8_t key[16]);
+/* The per-platform SEAL_KEY_FUSES value every derivation uses. */
+void seal_key_fuses(const struct sgx_cpu *cpu, uint8_t out[16]);
 /* Is `req` no newer than the CPU's CPUSVN? */
 bool cpusvn_ok(const struct sgx_cpu *cpu, const uint8_t req[16]);
 

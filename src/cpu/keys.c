@@ -32,7 +32,7 @@ void sgx_cmac(const uint8_t key[16], const void *data, size_t len, uint8_t mac[1
 }
 
 /* The "seal key fuses": a per-platform secret distinct from the root key. */
-static void seal_key_fuses(const struct sgx_cpu *cpu, uint8_t out[16])
+void seal_key_fuses(const struct sgx_cpu *cpu, uint8_t out[16])
 {
 	static const char label[] = "sgxemu seal key fuses";
 
