@@ -22,15 +22,15 @@ ALL_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS)
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS   := -lcrypto -lpthread
 
-LIB_SRCS  := $(sort $(wildcard src/cpu/*.c src/os/*.c))
+LIB_SRCS  := $(sort $(wildcard src/cpu/*.c src/os/*.c src/entry/*.c src/entry/*.S))
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_UTIL := $(sort $(wildcard tests/util/*.c))
 BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 
-LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-LIB_SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+LIB_OBJS      := $(patsubst %.S,$(BUILD)/obj/%.o,$(LIB_SRCS:%.c=$(BUILD)/obj/%.o))
+LIB_SAN_OBJS  := $(patsubst %.S,$(BUILD)/san/%.o,$(LIB_SRCS:%.c=$(BUILD)/san/%.o))
 TOOL_OBJS     := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_UTIL_OBJS := $(TEST_UTIL:%.c=$(BUILD)/obj/%.o)
 TEST_UTIL_SAN  := $(TEST_UTIL:%.c=$(BUILD)/san/%.o)
@@ -54,6 +54,25 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+# The trap path runs in signal handlers that start with the enclave's FS
+# base loaded: no stack protector (it reads %fs:0x28) anywhere in src/entry,
+# and no sanitizer instrumentation there (ASan's runtime uses TLS too).
+$(BUILD)/obj/src/entry/%.o: src/entry/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fno-stack-protector -MMD -MP -c $< -o $@
+
+$(BUILD)/san/src/entry/%.o: src/entry/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -O1 -fno-stack-protector -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+$(BUILD)/san/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
 
 $(BUILD)/libsgxemu.a: $(LIB_OBJS)
 	@rm -f $@
@@ -81,9 +100,11 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsgxemu.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libsgxemu.a $(LDLIBS)
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRCS)
+FUZZ_LIB_SRCS := $(sort $(wildcard src/cpu/*.c))
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(CFLAGS_COMMON) -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS)
+	$(CLANG) $(CFLAGS_COMMON) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(FUZZ_LIB_SRCS) $(LDLIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -108,7 +129,7 @@ fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do \
 		echo "== $$f ($(FUZZ_SECONDS) s)"; \
 		mkdir -p $(BUILD)/fuzz-corpus/$$(basename $$f); \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		SGXEMU_TESTVECTORS=$(TESTVECTORS) $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			$(BUILD)/fuzz-corpus/$$(basename $$f) || exit 1; \
 	done
 

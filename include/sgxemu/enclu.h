@@ -87,6 +87,24 @@ struct sgx_aex_event {
 void sgx_aex(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs,
 	     const struct sgx_aex_event *ev);
 
+/*
+ * Read `len` bytes of enclave code or data at `la` (within one page) through
+ * the EPC, for decoding instructions: the page must be mapped and belong to
+ * lp's enclave; execute-only pages are readable this way. 0 or -1.
+ */
+int sgx_enclave_fetch(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint64_t la, void *buf,
+		      size_t len);
+
+/*
+ * The architectural outcome of an access by enclave code to `la` that the
+ * host refused. Returns 0 if the page tables and the EPCM both allow it now
+ * (retry), 1 with *f = the #PF hardware raises (SGX bit set when the EPCM
+ * refused), or -1 if `la` is outside ELRANGE (ordinary memory: the host's
+ * fault stands).
+ */
+int sgx_enclave_access_fault(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint64_t la,
+			     unsigned access, struct sgx_fault *f);
+
 /* Is `la` inside the ELRANGE of the enclave lp is executing? */
 static inline bool sgx_lp_in_elrange(const struct sgx_lp *lp, uint64_t la)
 {

@@ -18,6 +18,22 @@ int __eremove(struct sgx_cpu *cpu, uint64_t epc_page, struct sgx_fault *f);
 int __edbgrd(struct sgx_cpu *cpu, uint64_t *data, uint64_t epc_addr, struct sgx_fault *f);
 int __edbgwr(struct sgx_cpu *cpu, uint64_t data, uint64_t epc_addr, struct sgx_fault *f);
 
+/* ENCLU leaf bodies (enclu.c, enclu_keys.c); cpu->lock held, lp in enclave
+ * mode. On success they advance regs->rip past the ENCLU themselves. */
+int __ereport(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, struct sgx_fault *f);
+int __egetkey(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, struct sgx_fault *f);
+int __edeccssa(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, struct sgx_fault *f);
+
+/*
+ * An access by enclave code (or by the CPU for it) to `la`: walk the page
+ * tables, then check the EPCM - a VALID page of `type` owned by the enclave
+ * of secs_frame, at ENCLAVEADDRESS la, not BLOCKED/PENDING/MODIFIED, and (for
+ * PT_REG) with the R/W/X permissions `access` needs. Returns 0 with the frame,
+ * or a #PF (SGX bit set for EPCM failures).
+ */
+int enclave_page(struct sgx_cpu *cpu, uint64_t secs_frame, uint64_t la, unsigned access,
+		 uint8_t type, uint64_t *frame_out, struct sgx_fault *f);
+
 /*
  * Key derivation (keys.c). KEYDEPENDENCIES of fact sheet 8.6, serialized in
  * this fixed order; a key is AES-128-CMAC(platform root key, struct). The

@@ -1,0 +1,415 @@
+/*
+ * trap.c - the trap path: ENCLU emulation, AEX, and event delivery.
+ *
+ * Every signal sgxemu owns arrives in entry_trap(). The first thing it does,
+ * before any code that might touch TLS (errno, the stack protector), is to
+ * find the thread's state by thread id and, if the thread was in enclave
+ * mode, put the host's FS/GS bases back. Then:
+ *
+ *   ENCLU at RIP (#GP with SI_KERNEL on CPUs that decode it, #UD elsewhere)
+ *       -> emulate the leaf in RAX on the interrupted register state;
+ *   any other fault or owned signal while in enclave mode
+ *       -> AEX: the enclave's state goes to the SSA, the synthetic state
+ *          (RIP = AEP) replaces it, and the event is then delivered the way
+ *          the kernel would deliver it at the AEP: redirected into the vDSO
+ *          (exception fixup) when the AEP is ours, else to the
+ *          application's handler;
+ *   anything else -> the application's handler, as if sgxemu weren't there.
+ *
+ * Register state moves between the signal frame and struct sgx_regs; the
+ * frame's XSAVE image is the thread's extended state, so AEX and ERESUME
+ * save and restore it through the frame. FS/GS bases are not part of the
+ * frame (sigreturn does not restore them), so the handler writes them last.
+ */
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "entry/entry.h"
+
+/* Linux's signal-frame XSAVE metadata, in bytes 464.. of the legacy area. */
+#ifndef FP_XSTATE_MAGIC1
+#define FP_XSTATE_MAGIC1 0x46505853u
+#endif
+
+struct fast_eenter_frame {
+	uint64_t tcs, aep, ursp, urbp, rip;
+	uint64_t out_rip, out_rax, out_rcx;
+	uint64_t vector, error_code, addr;
+	uint64_t pad[2];
+};
+
+_Static_assert(sizeof(struct fast_eenter_frame) == 104, "vdso.S FR_SIZE");
+
+static void regs_from_uc(struct sgx_regs *r, const ucontext_t *uc, uint64_t fs, uint64_t gs)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	const uint8_t *fp = (const uint8_t *)uc->uc_mcontext.fpregs;
+	uint32_t magic = 0, size = 0;
+
+	r->rax = g[REG_RAX]; r->rcx = g[REG_RCX]; r->rdx = g[REG_RDX]; r->rbx = g[REG_RBX];
+	r->rsp = g[REG_RSP]; r->rbp = g[REG_RBP]; r->rsi = g[REG_RSI]; r->rdi = g[REG_RDI];
+	r->r8 = g[REG_R8]; r->r9 = g[REG_R9]; r->r10 = g[REG_R10]; r->r11 = g[REG_R11];
+	r->r12 = g[REG_R12]; r->r13 = g[REG_R13]; r->r14 = g[REG_R14]; r->r15 = g[REG_R15];
+	r->rip = g[REG_RIP];
+	r->rflags = g[REG_EFL];
+	r->fsbase = fs;
+	r->gsbase = gs;
+	r->xsave = NULL;
+	r->xsave_size = 0;
+	if (fp) {
+		memcpy(&magic, fp + 464, 4);
+		memcpy(&size, fp + 476, 4); /* fx_sw_bytes.xstate_size */
+		if (magic == FP_XSTATE_MAGIC1 && size >= 576) {
+			r->xsave = (void *)fp;
+			r->xsave_size = size;
+		}
+	}
+}
+
+static void regs_to_uc(ucontext_t *uc, const struct sgx_regs *r)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+
+	g[REG_RAX] = r->rax; g[REG_RCX] = r->rcx; g[REG_RDX] = r->rdx; g[REG_RBX] = r->rbx;
+	g[REG_RSP] = r->rsp; g[REG_RBP] = r->rbp; g[REG_RSI] = r->rsi; g[REG_RDI] = r->rdi;
+	g[REG_R8] = r->r8; g[REG_R9] = r->r9; g[REG_R10] = r->r10; g[REG_R11] = r->r11;
+	g[REG_R12] = r->r12; g[REG_R13] = r->r13; g[REG_R14] = r->r14; g[REG_R15] = r->r15;
+	g[REG_RIP] = r->rip;
+	g[REG_EFL] = r->rflags;
+}
+
+/* ---- delivery to the application ----------------------------------------- */
+
+static bool default_is_ignore(int sig)
+{
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+static bool is_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGTRAP;
+}
+
+/*
+ * Take the default action for sig: make it SIG_DFL and send it to ourselves;
+ * it stays pending until sigreturn unblocks it, then the kernel acts.
+ */
+static void take_default_action(int sig)
+{
+	struct sigaction dfl;
+
+	if (default_is_ignore(sig))
+		return;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	raw_syscall(SYS_tgkill, getpid(), raw_gettid(), sig, 0);
+}
+
+/* Run the application's disposition for sig, as the kernel would. */
+static void deliver_to_app(struct entry_platform *p, int sig, siginfo_t *si, ucontext_t *uc)
+{
+	struct sigaction *a = &p->app[sig];
+
+	if (a->sa_handler == SIG_DFL ||
+	    (a->sa_handler == SIG_IGN && is_fault_signal(sig) && si->si_code > 0)) {
+		/* The kernel forces a fault signal through even if ignored. */
+		take_default_action(sig);
+		return;
+	}
+	if (a->sa_handler == SIG_IGN)
+		return;
+	if (a->sa_flags & SA_SIGINFO) {
+		void (*fn)(int, siginfo_t *, void *) = a->sa_sigaction;
+
+		if (a->sa_flags & SA_RESETHAND)
+			a->sa_handler = SIG_DFL;
+		fn(sig, si, uc);
+	} else {
+		void (*fn)(int) = a->sa_handler;
+
+		if (a->sa_flags & SA_RESETHAND)
+			a->sa_handler = SIG_DFL;
+		fn(sig);
+	}
+}
+
+/* The signal and siginfo the kernel would produce for a fault. */
+static int signal_for_fault(const struct sgx_fault *f, siginfo_t *si)
+{
+	memset(si, 0, sizeof(*si));
+	switch (f->vector) {
+	case X86_TRAP_PF:
+		si->si_signo = SIGSEGV;
+		si->si_code = (f->error_code & X86_PF_PROT) ? SEGV_ACCERR : SEGV_MAPERR;
+		si->si_addr = (void *)(uintptr_t)f->addr;
+		break;
+	case X86_TRAP_UD:
+		si->si_signo = SIGILL;
+		si->si_code = ILL_ILLOPN;
+		break;
+	case X86_TRAP_DE:
+		si->si_signo = SIGFPE;
+		si->si_code = FPE_INTDIV;
+		break;
+	case X86_TRAP_DB:
+	case X86_TRAP_BP:
+		si->si_signo = SIGTRAP;
+		si->si_code = TRAP_BRKPT;
+		break;
+	case X86_TRAP_AC:
+		si->si_signo = SIGBUS;
+		si->si_code = BUS_ADRALN;
+		break;
+	default: /* #GP and everything the kernel reports as SIGSEGV/SI_KERNEL */
+		si->si_signo = SIGSEGV;
+		si->si_code = SI_KERNEL;
+		break;
+	}
+	return si->si_signo;
+}
+
+/*
+ * Deliver a fault raised at the current RIP of uc (an ENCLU that faulted, or
+ * the AEP after an AEX). The vDSO's fixup applies to faults at its ENCLU and
+ * AEP, except #DB and #BP, which are always signals.
+ */
+static void deliver_fault(struct entry_platform *p, ucontext_t *uc, const struct sgx_fault *f,
+			  siginfo_t *orig)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t rip = (uint64_t)g[REG_RIP];
+	siginfo_t si;
+	int sig;
+
+	if ((rip == (uint64_t)(uintptr_t)sgx_vdso_aep ||
+	     rip == (uint64_t)(uintptr_t)sgx_vdso_enclu) &&
+	    f->vector != X86_TRAP_DB && f->vector != X86_TRAP_BP) {
+		g[REG_RIP] = (greg_t)(uintptr_t)sgx_vdso_handle_exception;
+		g[REG_RDI] = f->vector;
+		g[REG_RSI] = f->error_code & 0xffff;
+		g[REG_RDX] = f->vector == X86_TRAP_PF ? f->addr : 0;
+		return;
+	}
+	sig = signal_for_fault(f, &si);
+	if (orig && orig->si_signo == sig) {
+		si = *orig;
+		if (sig == SIGSEGV && f->vector == X86_TRAP_PF)
+			si.si_addr = (void *)(uintptr_t)f->addr;
+	}
+	g[REG_TRAPNO] = f->vector;
+	g[REG_ERR] = f->error_code;
+	if (f->vector == X86_TRAP_PF)
+		uc->uc_mcontext.gregs[REG_CR2] = (greg_t)f->addr;
+	deliver_to_app(p, sig, &si, uc);
+}
+
+/* ---- ENCLU ---------------------------------------------------------------- */
+
+/* Read len bytes of code at la: through the EPC for enclave addresses (the
+ * page may be execute-only), with a checked copy elsewhere. */
+static bool read_code(struct entry_platform *p, struct entry_thread *t, uint64_t la,
+		      uint8_t *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)la, len };
+
+	if (t && sgx_lp_in_elrange(&t->lp, la))
+		return sgx_enclave_fetch(p->cpu, &t->lp, la, buf, len) == 0;
+	return raw_syscall(SYS_process_vm_readv, raw_syscall(SYS_getpid, 0, 0, 0, 0),
+			   (long)&local, 1, (long)&remote) == (long)len;
+}
+
+static bool is_enclu_at(struct entry_platform *p, struct entry_thread *t, int sig,
+			const siginfo_t *si, uint64_t rip)
+{
+	static const uint8_t enclu[3] = { 0x0f, 0x01, 0xd7 };
+	uint8_t insn[3];
+
+	if (!(sig == SIGSEGV && si->si_code == SI_KERNEL) && sig != SIGILL)
+		return false;
+	return read_code(p, t, rip, insn, sizeof(insn)) && !memcmp(insn, enclu, 3);
+}
+
+static void aex_and_deliver(struct entry_platform *p, struct entry_thread *t, int sig,
+			    siginfo_t *si, ucontext_t *uc, struct sgx_regs *regs,
+			    const struct sgx_aex_event *ev)
+{
+	struct sgx_fault f = { ev->vector, ev->error_code, ev->addr };
+
+	sgx_aex(p->cpu, &t->lp, regs, ev);
+	regs_to_uc(uc, regs);
+	atomic_fetch_add(&p->aex, 1);
+	if (!ev->exception) {
+		atomic_fetch_add(&p->aex_signal, 1);
+		deliver_to_app(p, sig, si, uc);
+		return;
+	}
+	atomic_fetch_add(&p->aex_by_vector[ev->vector & 31], 1);
+	/* The OS sees CR2 with bits 11:0 cleared (only SSA's MADDR keeps them). */
+	if (ev->vector == X86_TRAP_PF)
+		f.addr &= ~0xFFFull;
+	deliver_fault(p, uc, &f, si);
+}
+
+static void handle_enclu(struct entry_platform *p, struct entry_thread *t, int sig,
+			 siginfo_t *si, ucontext_t *uc, struct sgx_regs *regs)
+{
+	bool was_inside = t->lp.in_enclave;
+	uint32_t leaf = (uint32_t)regs->rax;
+	struct sgx_regs saved = *regs;
+	struct sgx_fault f;
+	int ret;
+
+	if (leaf < 10)
+		atomic_fetch_add(&p->enclu[leaf], 1);
+	ret = sgx_enclu(p->cpu, &t->lp, regs, &f);
+	if (!sgx_leaf_faulted(ret)) {
+		regs_to_uc(uc, regs);
+		return;
+	}
+	*regs = saved;
+	if (was_inside) {
+		/* A leaf that faults inside the enclave is an exception there. */
+		struct sgx_aex_event ev = { true, f.vector, f.error_code, f.addr };
+
+		aex_and_deliver(p, t, sig, si, uc, regs, &ev);
+		return;
+	}
+	deliver_fault(p, uc, &f, NULL);
+}
+
+/* ---- faults and signals in enclave mode ----------------------------------- */
+
+static unsigned pf_access(uint64_t err)
+{
+	if (err & X86_PF_INSTR)
+		return SGX_ACCESS_EXEC;
+	return (err & X86_PF_WRITE) ? SGX_ACCESS_WRITE : SGX_ACCESS_READ;
+}
+
+/*
+ * Turn a host signal that landed in enclave mode into the architectural
+ * event. Returns false when there is nothing to deliver: a page fault the
+ * page tables and the EPCM both allow now (the mapping changed under us).
+ */
+static bool classify_event(struct entry_platform *p, struct entry_thread *t, int sig,
+			   const siginfo_t *si, const ucontext_t *uc, struct sgx_aex_event *ev)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	struct sgx_fault f;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!is_fault_signal(sig) || si->si_code <= 0) {
+		ev->exception = false; /* an interrupt: EXITINFO not valid */
+		return true;
+	}
+	ev->exception = true;
+	ev->vector = (uint32_t)g[REG_TRAPNO];
+	ev->error_code = (uint32_t)g[REG_ERR];
+	if (sig == SIGBUS && ev->vector != X86_TRAP_AC) {
+		/* The host could not supply a page: a not-present #PF. */
+		ev->vector = X86_TRAP_PF;
+		ev->error_code = X86_PF_USER | ((uint32_t)g[REG_ERR] & X86_PF_WRITE);
+	}
+	if (ev->vector == X86_TRAP_PF) {
+		ev->addr = (uint64_t)(uintptr_t)si->si_addr;
+		switch (sgx_enclave_access_fault(p->cpu, &t->lp, ev->addr,
+						 pf_access(g[REG_ERR]), &f)) {
+		case 0:
+			return false;
+		case 1:
+			ev->error_code = f.error_code;
+			break;
+		default: /* ordinary memory: the host's error code stands */
+			break;
+		}
+	}
+	return true;
+}
+
+/* ---- the handler ---------------------------------------------------------- */
+
+void entry_trap(int sig, siginfo_t *si, void *ctx)
+{
+	struct entry_platform *p = atomic_load(&entry_platform);
+	ucontext_t *uc = ctx;
+	struct entry_thread *t;
+	struct sgx_regs regs;
+	struct sgx_aex_event ev;
+	uint64_t fs, gs;
+
+	if (!p)
+		return;
+	fs = fsgs_read_fs(p);
+	gs = fsgs_read_gs(p);
+	t = thread_find(p, raw_gettid());
+	if (t && t->lp.in_enclave)
+		fsgs_write(p, t->lp.host_fsbase, t->lp.host_gsbase);
+	/* From here on C code may use TLS. */
+
+	regs_from_uc(&regs, uc, fs, gs);
+	if (is_enclu_at(p, t, sig, si, regs.rip)) {
+		if (!t)
+			t = thread_get(p, raw_gettid());
+		if (t) {
+			handle_enclu(p, t, sig, si, uc, &regs);
+			if (t->lp.in_enclave)
+				fsgs_write(p, regs.fsbase, regs.gsbase);
+			return;
+		}
+	}
+	if (t && t->lp.in_enclave) {
+		if (!classify_event(p, t, sig, si, uc, &ev)) {
+			fsgs_write(p, fs, gs); /* retry the access in the enclave */
+			return;
+		}
+		aex_and_deliver(p, t, sig, si, uc, &regs, &ev);
+		return;
+	}
+	deliver_to_app(p, sig, si, uc);
+}
+
+/* ---- the vDSO's EENTER ---------------------------------------------------- */
+
+/* Called by vdso.S in host context. Returns 0 with the enclave's entry state
+ * in fr (FS/GS already loaded: nothing after that may touch TLS), or 1 with
+ * the fault. */
+__attribute__((visibility("hidden"))) int sgx_entry_fast_eenter(struct fast_eenter_frame *fr);
+
+int sgx_entry_fast_eenter(struct fast_eenter_frame *fr)
+{
+	struct entry_platform *p = atomic_load(&entry_platform);
+	struct entry_thread *t;
+	struct sgx_regs regs;
+	struct sgx_fault f = { X86_TRAP_GP, 0, 0 };
+	int ret;
+
+	if (!p || !(t = thread_get(p, raw_gettid())))
+		goto fault;
+	memset(&regs, 0, sizeof(regs));
+	regs.rax = SGX_EENTER;
+	regs.rbx = fr->tcs;
+	regs.rcx = fr->aep;
+	regs.rsp = fr->ursp;
+	regs.rbp = fr->urbp;
+	regs.rip = fr->rip;
+	regs.fsbase = fsgs_read_fs(p);
+	regs.gsbase = fsgs_read_gs(p);
+	atomic_fetch_add(&p->enclu[SGX_EENTER], 1);
+	ret = sgx_enclu(p->cpu, &t->lp, &regs, &f);
+	if (ret)
+		goto fault;
+	fr->out_rip = regs.rip;
+	fr->out_rax = regs.rax;
+	fr->out_rcx = regs.rcx;
+	fsgs_write(p, regs.fsbase, regs.gsbase);
+	return 0;
+fault:
+	fr->vector = f.vector;
+	fr->error_code = f.error_code;
+	fr->addr = f.addr;
+	return 1;
+}
