@@ -10,25 +10,54 @@
  */
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/aes.h>
+#include <openssl/crypto.h>
 
 #include "cpu/encls.h"
 
+/*
+ * AES-128-CMAC (RFC 4493) on OpenSSL's block cipher. EVP_MAC allocates on
+ * every call, and this runs inside trap handlers (EREPORT, EGETKEY), which
+ * must not allocate; AES_encrypt works on a caller-owned key schedule.
+ */
+static void cmac_subkey(uint8_t k[16])
+{
+	uint8_t carry = k[0] & 0x80;
+
+	for (int i = 0; i < 15; i++)
+		k[i] = (uint8_t)(k[i] << 1 | k[i + 1] >> 7);
+	k[15] = (uint8_t)(k[15] << 1);
+	if (carry)
+		k[15] ^= 0x87;
+}
+
 void sgx_cmac(const uint8_t key[16], const void *data, size_t len, uint8_t mac[16])
 {
-	EVP_MAC *alg = EVP_MAC_fetch(NULL, "CMAC", NULL);
-	EVP_MAC_CTX *ctx = alg ? EVP_MAC_CTX_new(alg) : NULL;
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_utf8_string("cipher", "AES-128-CBC", 0),
-		OSSL_PARAM_END,
-	};
-	size_t out = 0;
+	const uint8_t *p = data;
+	uint8_t x[16] = { 0 }, k[16] = { 0 }, last[16];
+	size_t nblocks = len ? (len + 15) / 16 : 1;
+	size_t tail = len - (nblocks - 1) * 16;
+	AES_KEY ks;
 
-	memset(mac, 0, 16);
-	if (ctx && EVP_MAC_init(ctx, key, 16, params) && EVP_MAC_update(ctx, data, len))
-		EVP_MAC_final(ctx, mac, &out, 16);
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(alg);
+	AES_set_encrypt_key(key, 128, &ks);
+	AES_encrypt(k, k, &ks); /* L = AES(K, 0) */
+	cmac_subkey(k);         /* K1 */
+	memset(last, 0, sizeof(last));
+	memcpy(last, p + (nblocks - 1) * 16, tail);
+	if (tail < 16) {
+		last[tail] = 0x80;
+		cmac_subkey(k); /* K2 */
+	}
+	for (size_t b = 0; b + 1 < nblocks; b++) {
+		for (int i = 0; i < 16; i++)
+			x[i] ^= p[16 * b + i];
+		AES_encrypt(x, x, &ks);
+	}
+	for (int i = 0; i < 16; i++)
+		x[i] ^= last[i] ^ k[i];
+	AES_encrypt(x, mac, &ks);
+	OPENSSL_cleanse(&ks, sizeof(ks));
+	OPENSSL_cleanse(k, sizeof(k));
 }
 
 /* The "seal key fuses": a per-platform secret distinct from the root key. */
