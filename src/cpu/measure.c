@@ -21,7 +21,7 @@ void measure_ecreate(SHA256_CTX *ctx, uint32_t ssa_frame_size, uint64_t size)
 {
 	uint8_t block[64] = "ECREATE";
 
-	put_le64(block + 8, ssa_frame_size); /* writes 8, the upper 4 are re-set below */
+	put_le64(block + 8, ssa_frame_size); /* a u32: bytes 12..15 are SIZE's */
 	put_le64(block + 12, size);
 	/* Bytes 20..27: CET_LEG_BITMAP_OFFSET on CET-IBT parts; this CPU has no CET. */
 	SHA256_Init(ctx);
@@ -39,9 +39,9 @@ void measure_eadd(SHA256_CTX *ctx, uint64_t offset, uint64_t secinfo_flags)
 
 void measure_eextend(SHA256_CTX *ctx, uint64_t offset, const uint8_t chunk[256])
 {
-	uint8_t buf[64 + 256] = "EEXTEND";
+	uint8_t header[64] = "EEXTEND";
 
-	put_le64(buf + 8, offset);
-	memcpy(buf + 64, chunk, 256);
-	SHA256_Update(ctx, buf, sizeof(buf));
+	put_le64(header + 8, offset);
+	SHA256_Update(ctx, header, sizeof(header));
+	SHA256_Update(ctx, chunk, 256);
 }
