@@ -96,9 +96,9 @@ $(BUILD)/tests-san/%: tests/%.c $(TEST_UTIL_SAN) $(BUILD)/libsgxemu-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SAN_FLAGS) -Itests -o $@ $< $(TEST_UTIL_SAN) $(BUILD)/libsgxemu-san.a -lcriterion $(LDLIBS)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libsgxemu.a
+$(BUILD)/bench/%: bench/%.c $(TEST_UTIL_OBJS) $(BUILD)/libsgxemu.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libsgxemu.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -Itests/util -o $@ $< $(TEST_UTIL_OBJS) $(BUILD)/libsgxemu.a $(LDLIBS)
 
 FUZZ_LIB_SRCS := $(sort $(wildcard src/cpu/*.c))
 $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS)
