@@ -486,19 +486,24 @@ static int eadd_raw(const struct eadd_args *a)
 {
 	uint8_t *pib = th_alloc(4096, 4096), *sib = th_alloc(4096, 4096);
 	uint8_t *src = th_alloc(4096, 8192);
-	struct sgx_pageinfo *pi = (void *)(pib + a->pi_off);
-	struct sgx_secinfo *si = (void *)(sib + a->si_off);
+	struct sgx_pageinfo pi;
+	struct sgx_secinfo si;
 	int rc;
 
+	/* The operands may be deliberately misaligned: build them here and copy
+	 * them into place byte-wise. */
 	memset(src, 0x5c, 8192);
-	memset(si, 0, sizeof(*si));
-	si->flags = a->flags;
-	si->reserved[0] = a->si_reserved0;
-	pi->addr = a->linaddr;
-	pi->contents = A(src + a->src_off);
-	pi->metadata = A(si);
-	pi->secs = a->secs;
-	rc = sgx_eadd(C.cpu, A(pi), a->rcx, &lf);
+	memset(&si, 0, sizeof(si));
+	si.flags = a->flags;
+	si.reserved[0] = a->si_reserved0;
+	memcpy(sib + a->si_off, &si, sizeof(si));
+	memset(&pi, 0, sizeof(pi));
+	pi.addr = a->linaddr;
+	pi.contents = A(src + a->src_off);
+	pi.metadata = A(sib + a->si_off);
+	pi.secs = a->secs;
+	memcpy(pib + a->pi_off, &pi, sizeof(pi));
+	rc = sgx_eadd(C.cpu, A(pib + a->pi_off), a->rcx, &lf);
 	free(pib);
 	free(sib);
 	free(src);
