@@ -41,6 +41,7 @@ FUZZERS    := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all deps test test-plain test-san bench fuzz demo clean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(BUILD)/sgxemu $(BUILD)/libsgxemu.so $(BUILD)/libsgxemu.a
 
