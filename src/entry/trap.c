@@ -332,6 +332,14 @@ static bool classify_event(struct entry_platform *p, struct entry_thread *t, int
 
 /* ---- the handler ---------------------------------------------------------- */
 
+/* Is rip in the vDSO between the fast EENTER's call and its jump into the
+ * enclave (the code from sgx_vdso_aep up to the ENCLU)? */
+static bool in_fast_eenter_tail(uint64_t rip)
+{
+	return rip >= (uint64_t)(uintptr_t)sgx_vdso_aep &&
+	       rip < (uint64_t)(uintptr_t)sgx_vdso_enclu;
+}
+
 void entry_trap(int sig, siginfo_t *si, void *ctx)
 {
 	struct entry_platform *p = atomic_load(&entry_platform);
@@ -360,6 +368,14 @@ void entry_trap(int sig, siginfo_t *si, void *ctx)
 				fsgs_write(p, regs.fsbase, regs.gsbase);
 			return;
 		}
+	}
+	if (t && t->lp.in_enclave && in_fast_eenter_tail(regs.rip)) {
+		/* The vDSO's EENTER has loaded the enclave's FS/GS but not yet
+		 * jumped: the ENCLU has not completed, so this is an ordinary
+		 * host signal. The enclave's bases go back before we return. */
+		deliver_to_app(p, sig, si, uc);
+		fsgs_write(p, fs, gs);
+		return;
 	}
 	if (t && t->lp.in_enclave) {
 		if (!classify_event(p, t, sig, si, uc, &ev)) {
