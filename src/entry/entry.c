@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "entry/entry.h"
 
@@ -20,12 +21,51 @@
 
 struct entry_platform *_Atomic entry_platform;
 
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+
+/* The kernel's struct sigaction (x86-64). */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+int raw_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct kernel_sigaction k, ko;
+	long ret;
+
+	if (act) {
+		k.handler = (void *)act->sa_handler;
+		k.flags = (unsigned long)act->sa_flags;
+		k.restorer = (void *)act->sa_restorer;
+		memcpy(&k.mask, &act->sa_mask, sizeof(k.mask));
+		if (!(k.flags & SA_RESTORER)) {
+			k.flags |= SA_RESTORER;
+			k.restorer = (void *)sgx_sigreturn;
+		}
+	}
+	ret = raw_syscall(SYS_rt_sigaction, sig, act ? (long)&k : 0, old ? (long)&ko : 0, 8);
+	if (ret == 0 && old) {
+		memset(old, 0, sizeof(*old));
+		old->sa_handler = (void (*)(int))ko.handler;
+		old->sa_flags = (int)ko.flags;
+		old->sa_restorer = (void (*)(void))ko.restorer;
+		memcpy(&old->sa_mask, &ko.mask, sizeof(ko.mask));
+	}
+	return (int)ret;
+}
+
 /* The signals through which ENCLU and enclave faults reach us. */
 static const int fault_signals[] = { SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGTRAP };
 
 static int install(struct entry_platform *p, int sig)
 {
 	struct sigaction sa;
+	int ret;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = entry_trap;
@@ -33,8 +73,9 @@ static int install(struct entry_platform *p, int sig)
 	 * blocked: an AEX must not be interrupted halfway. */
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 	sigfillset(&sa.sa_mask);
-	if (sigaction(sig, &sa, &p->app[sig]) < 0)
-		return -errno;
+	ret = raw_sigaction(sig, &sa, &p->app[sig]);
+	if (ret)
+		return ret;
 	p->owned |= 1ull << sig;
 	return 0;
 }
@@ -84,7 +125,7 @@ void sgx_entry_fini(void)
 		return;
 	for (int sig = 1; sig < NSIG && sig < 64; sig++)
 		if (p->owned & (1ull << sig))
-			sigaction(sig, &p->app[sig], NULL);
+			raw_sigaction(sig, &p->app[sig], NULL);
 	/* Only this thread's alternate stack can be taken down from here;
 	 * other threads' slots stay mapped (the mapping is not freed). */
 	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) &&

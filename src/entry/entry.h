@@ -46,18 +46,22 @@ __attribute__((visibility("hidden"))) extern const char sgx_vdso_aep[], sgx_vdso
 struct entry_thread *thread_find(struct entry_platform *p, int tid);
 struct entry_thread *thread_get(struct entry_platform *p, int tid);
 
-/* Raw system calls and FS/GS access that touch neither errno nor TLS. */
+/* Raw system calls and FS/GS access that touch neither errno nor TLS. All of
+ * sgxemu's system calls go through sgx_syscall6 (syscall.S), the region
+ * Syscall User Dispatch always lets through. */
+long sgx_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+	__attribute__((visibility("hidden")));
+void sgx_sigreturn(void) __attribute__((visibility("hidden")));
+extern const char __start_sgxemu_allowed[], __stop_sgxemu_allowed[];
+
 static inline long raw_syscall(long nr, long a1, long a2, long a3, long a4)
 {
-	register long r10 __asm__("r10") = a4;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10)
-			 : "rcx", "r11", "memory");
-	return ret;
+	return sgx_syscall6(nr, a1, a2, a3, a4, 0, 0);
 }
+
+/* rt_sigaction with sgxemu's restorer (libc's lies outside the allowed
+ * region). Returns 0 or -errno. */
+int raw_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 int raw_gettid(void);
 uint64_t fsgs_read_fs(const struct entry_platform *p);

@@ -105,8 +105,8 @@ static void take_default_action(int sig)
 		return;
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
-	sigaction(sig, &dfl, NULL);
-	raw_syscall(SYS_tgkill, getpid(), raw_gettid(), sig, 0);
+	raw_sigaction(sig, &dfl, NULL);
+	raw_syscall(SYS_tgkill, raw_syscall(SYS_getpid, 0, 0, 0, 0), raw_gettid(), sig, 0);
 }
 
 /* Run the application's disposition for sig, as the kernel would. */
