@@ -62,7 +62,7 @@ int raw_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 /* The signals through which ENCLU and enclave faults reach us. */
 static const int fault_signals[] = { SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGTRAP };
 
-static int install(struct entry_platform *p, int sig)
+int entry_install(struct entry_platform *p, int sig, bool onstack)
 {
 	struct sigaction sa;
 	int ret;
@@ -71,7 +71,7 @@ static int install(struct entry_platform *p, int sig)
 	sa.sa_sigaction = entry_trap;
 	/* SA_ONSTACK: never push a frame on an enclave stack. All signals
 	 * blocked: an AEX must not be interrupted halfway. */
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | (onstack ? SA_ONSTACK : 0);
 	sigfillset(&sa.sa_mask);
 	ret = raw_sigaction(sig, &sa, &p->app[sig]);
 	if (ret)
@@ -106,7 +106,7 @@ int sgx_entry_init(struct sgx_os *os)
 		return -EBUSY;
 	}
 	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++) {
-		ret = install(p, fault_signals[i]);
+		ret = entry_install(p, fault_signals[i], true);
 		if (ret) {
 			sgx_entry_fini();
 			return ret;
@@ -160,7 +160,7 @@ int sgx_entry_own_signal(int sig)
 		return -EINVAL;
 	if (p->owned & (1ull << sig))
 		return 0;
-	return install(p, sig);
+	return entry_install(p, sig, true);
 }
 
 void sgx_entry_get_stats(struct sgx_entry_stats *out)

@@ -19,11 +19,27 @@
 #define ENTRY_MAX_THREADS 1024
 #define ENTRY_ALTSTACK_SIZE (64 * 1024)
 
+/* Syscall User Dispatch selector values (linux/prctl.h). */
+#define SUD_ALLOW 0
+#define SUD_BLOCK 1
+
 struct entry_thread {
 	_Atomic int tid;           /* 0: free; never reset to 0 once used */
 	struct sgx_lp lp;
 	void *altstack;            /* sgxemu's alternate signal stack for it */
+	/* The thread's dispatch selector (its address is given to the kernel
+	 * when dispatch is switched on for the thread): BLOCK while the
+	 * application runs, ALLOW while sgxemu's own code does. */
+	volatile char sud_selector;
+	bool sud_on;
 };
+
+struct entry_platform;
+/* Emulates the system call that raised a Syscall User Dispatch SIGSYS
+ * (src/preload). Runs in the handler: host FS, selector ALLOW, all signals
+ * blocked. */
+typedef void (*entry_syscall_hook_t)(struct entry_platform *p, struct entry_thread *t,
+				     ucontext_t *uc);
 
 struct entry_platform {
 	struct sgx_os *os;
@@ -31,6 +47,7 @@ struct entry_platform {
 	bool fsgsbase;             /* WRFSBASE/WRGSBASE usable at CPL3 */
 	struct sigaction app[NSIG];/* the application's handlers */
 	uint64_t owned;            /* bit n: sgxemu owns signal n */
+	entry_syscall_hook_t syscall_hook;
 	uint8_t *altstacks;        /* ENTRY_MAX_THREADS stacks, NORESERVE */
 	struct entry_thread threads[ENTRY_MAX_THREADS];
 	_Atomic uint64_t enclu[10], aex, aex_by_vector[32], aex_signal;
@@ -70,5 +87,15 @@ void fsgs_write(const struct entry_platform *p, uint64_t fs, uint64_t gs);
 
 /* trap.c */
 void entry_trap(int sig, siginfo_t *si, void *uc);
+/* Run the application's disposition for sig (its handler with the masks the
+ * kernel would apply, selector BLOCK meanwhile; or the default action). */
+void entry_deliver_to_app(struct entry_platform *p, struct entry_thread *t, int sig,
+			  siginfo_t *si, ucontext_t *uc);
+/* Set the thread's signal mask (raw). */
+void entry_set_sigmask(const sigset_t *set);
+
+/* entry.c: install sgxemu's handler for sig (SA_ONSTACK unless onstack is
+ * false), keeping the previous action as the application's. */
+int entry_install(struct entry_platform *p, int sig, bool onstack);
 
 #endif /* SGXEMU_ENTRY_INTERNAL_H */

@@ -28,6 +28,10 @@
 
 #include "entry/entry.h"
 
+#ifndef SYS_USER_DISPATCH
+#define SYS_USER_DISPATCH 2
+#endif
+
 /* Linux's signal-frame XSAVE metadata, in bytes 464.. of the legacy area. */
 #ifndef FP_XSTATE_MAGIC1
 #define FP_XSTATE_MAGIC1 0x46505853u
@@ -109,10 +113,21 @@ static void take_default_action(int sig)
 	raw_syscall(SYS_tgkill, raw_syscall(SYS_getpid, 0, 0, 0, 0), raw_gettid(), sig, 0);
 }
 
-/* Run the application's disposition for sig, as the kernel would. */
-static void deliver_to_app(struct entry_platform *p, int sig, siginfo_t *si, ucontext_t *uc)
+void entry_set_sigmask(const sigset_t *set)
+{
+	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)set, 0, 8);
+}
+
+/* Run the application's disposition for sig, as the kernel would: its
+ * handler runs with the interrupted mask plus sa_mask (plus sig itself unless
+ * SA_NODEFER), and its system calls are the application's again. SIGSYS
+ * stays deliverable: dispatch would otherwise kill the process. */
+void entry_deliver_to_app(struct entry_platform *p, struct entry_thread *t, int sig,
+			  siginfo_t *si, ucontext_t *uc)
 {
 	struct sigaction *a = &p->app[sig];
+	sigset_t mask, all;
+	char prev;
 
 	if (a->sa_handler == SIG_DFL ||
 	    (a->sa_handler == SIG_IGN && is_fault_signal(sig) && si->si_code > 0)) {
@@ -122,6 +137,16 @@ static void deliver_to_app(struct entry_platform *p, int sig, siginfo_t *si, uco
 	}
 	if (a->sa_handler == SIG_IGN)
 		return;
+
+	sigorset(&mask, &uc->uc_sigmask, &a->sa_mask);
+	if (!(a->sa_flags & SA_NODEFER))
+		sigaddset(&mask, sig);
+	sigdelset(&mask, SIGSYS);
+	sigfillset(&all);
+	prev = t ? t->sud_selector : SUD_ALLOW;
+	if (t && t->sud_on)
+		t->sud_selector = SUD_BLOCK;
+	entry_set_sigmask(&mask);
 	if (a->sa_flags & SA_SIGINFO) {
 		void (*fn)(int, siginfo_t *, void *) = a->sa_sigaction;
 
@@ -135,6 +160,9 @@ static void deliver_to_app(struct entry_platform *p, int sig, siginfo_t *si, uco
 			a->sa_handler = SIG_DFL;
 		fn(sig);
 	}
+	entry_set_sigmask(&all);
+	if (t)
+		t->sud_selector = prev;
 }
 
 /* The signal and siginfo the kernel would produce for a fault. */
@@ -177,7 +205,8 @@ static int signal_for_fault(const struct sgx_fault *f, siginfo_t *si)
  * the AEP after an AEX). The vDSO's fixup applies to faults at its ENCLU and
  * AEP, except #DB and #BP, which are always signals.
  */
-static void deliver_fault(struct entry_platform *p, ucontext_t *uc, const struct sgx_fault *f,
+static void deliver_fault(struct entry_platform *p, struct entry_thread *t, ucontext_t *uc,
+			  const struct sgx_fault *f,
 			  siginfo_t *orig)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
@@ -204,7 +233,7 @@ static void deliver_fault(struct entry_platform *p, ucontext_t *uc, const struct
 	g[REG_ERR] = f->error_code;
 	if (f->vector == X86_TRAP_PF)
 		uc->uc_mcontext.gregs[REG_CR2] = (greg_t)f->addr;
-	deliver_to_app(p, sig, &si, uc);
+	entry_deliver_to_app(p, t, sig, &si, uc);
 }
 
 /* ---- ENCLU ---------------------------------------------------------------- */
@@ -218,8 +247,8 @@ static bool read_code(struct entry_platform *p, struct entry_thread *t, uint64_t
 
 	if (t && sgx_lp_in_elrange(&t->lp, la))
 		return sgx_enclave_fetch(p->cpu, &t->lp, la, buf, len) == 0;
-	return raw_syscall(SYS_process_vm_readv, raw_syscall(SYS_getpid, 0, 0, 0, 0),
-			   (long)&local, 1, (long)&remote) == (long)len;
+	return sgx_syscall6(SYS_process_vm_readv, raw_syscall(SYS_getpid, 0, 0, 0, 0),
+			    (long)&local, 1, (long)&remote, 1, 0) == (long)len;
 }
 
 static bool is_enclu_at(struct entry_platform *p, struct entry_thread *t, int sig,
@@ -244,14 +273,14 @@ static void aex_and_deliver(struct entry_platform *p, struct entry_thread *t, in
 	atomic_fetch_add(&p->aex, 1);
 	if (!ev->exception) {
 		atomic_fetch_add(&p->aex_signal, 1);
-		deliver_to_app(p, sig, si, uc);
+		entry_deliver_to_app(p, t, sig, si, uc);
 		return;
 	}
 	atomic_fetch_add(&p->aex_by_vector[ev->vector & 31], 1);
 	/* The OS sees CR2 with bits 11:0 cleared (only SSA's MADDR keeps them). */
 	if (ev->vector == X86_TRAP_PF)
 		f.addr &= ~0xFFFull;
-	deliver_fault(p, uc, &f, si);
+	deliver_fault(p, t, uc, &f, si);
 }
 
 static void handle_enclu(struct entry_platform *p, struct entry_thread *t, int sig,
@@ -278,7 +307,7 @@ static void handle_enclu(struct entry_platform *p, struct entry_thread *t, int s
 		aex_and_deliver(p, t, sig, si, uc, regs, &ev);
 		return;
 	}
-	deliver_fault(p, uc, &f, NULL);
+	deliver_fault(p, t, uc, &f, NULL);
 }
 
 /* ---- faults and signals in enclave mode ----------------------------------- */
@@ -340,25 +369,31 @@ static bool in_fast_eenter_tail(uint64_t rip)
 	       rip < (uint64_t)(uintptr_t)sgx_vdso_enclu;
 }
 
-void entry_trap(int sig, siginfo_t *si, void *ctx)
+/*
+ * Everything after the preamble: FS/GS are the host's, the dispatch selector
+ * is ALLOW. fs/gs are the bases at the moment of the event.
+ */
+static void trap_dispatch(struct entry_platform *p, struct entry_thread *t, int sig,
+			  siginfo_t *si, ucontext_t *uc, uint64_t fs, uint64_t gs)
 {
-	struct entry_platform *p = atomic_load(&entry_platform);
-	ucontext_t *uc = ctx;
-	struct entry_thread *t;
 	struct sgx_regs regs;
 	struct sgx_aex_event ev;
-	uint64_t fs, gs;
-
-	if (!p)
-		return;
-	fs = fsgs_read_fs(p);
-	gs = fsgs_read_gs(p);
-	t = thread_find(p, raw_gettid());
-	if (t && t->lp.in_enclave)
-		fsgs_write(p, t->lp.host_fsbase, t->lp.host_gsbase);
-	/* From here on C code may use TLS. */
 
 	regs_from_uc(&regs, uc, fs, gs);
+	if (sig == SIGSYS && si->si_code == SYS_USER_DISPATCH) {
+		if (t && t->lp.in_enclave && !in_fast_eenter_tail(regs.rip)) {
+			/* SYSCALL is illegal in enclave mode: #UD at the
+			 * instruction, not after it. */
+			regs.rip -= 2;
+			ev = (struct sgx_aex_event){ true, X86_TRAP_UD, 0, 0 };
+			aex_and_deliver(p, t, SIGILL, NULL, uc, &regs, &ev);
+			return;
+		}
+		if (p->syscall_hook && t) {
+			p->syscall_hook(p, t, uc);
+			return;
+		}
+	}
 	if (is_enclu_at(p, t, sig, si, regs.rip)) {
 		if (!t)
 			t = thread_get(p, raw_gettid());
@@ -373,7 +408,7 @@ void entry_trap(int sig, siginfo_t *si, void *ctx)
 		/* The vDSO's EENTER has loaded the enclave's FS/GS but not yet
 		 * jumped: the ENCLU has not completed, so this is an ordinary
 		 * host signal. The enclave's bases go back before we return. */
-		deliver_to_app(p, sig, si, uc);
+		entry_deliver_to_app(p, t, sig, si, uc);
 		fsgs_write(p, fs, gs);
 		return;
 	}
@@ -385,7 +420,31 @@ void entry_trap(int sig, siginfo_t *si, void *ctx)
 		aex_and_deliver(p, t, sig, si, uc, &regs, &ev);
 		return;
 	}
-	deliver_to_app(p, sig, si, uc);
+	entry_deliver_to_app(p, t, sig, si, uc);
+}
+
+void entry_trap(int sig, siginfo_t *si, void *ctx)
+{
+	struct entry_platform *p = atomic_load(&entry_platform);
+	struct entry_thread *t;
+	uint64_t fs, gs;
+	char prev = SUD_ALLOW;
+
+	if (!p)
+		return;
+	fs = fsgs_read_fs(p);
+	gs = fsgs_read_gs(p);
+	t = thread_find(p, raw_gettid());
+	if (t && t->lp.in_enclave)
+		fsgs_write(p, t->lp.host_fsbase, t->lp.host_gsbase);
+	/* From here on C code may use TLS and make system calls. */
+	if (t) {
+		prev = t->sud_selector;
+		t->sud_selector = SUD_ALLOW;
+	}
+	trap_dispatch(p, t, sig, si, ctx, fs, gs);
+	if (t)
+		t->sud_selector = prev;
 }
 
 /* ---- the vDSO's EENTER ---------------------------------------------------- */
