@@ -22,12 +22,13 @@ ALL_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS)
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS   := -lcrypto -lpthread
 
-LIB_SRCS  := $(sort $(wildcard src/cpu/*.c src/os/*.c src/entry/*.c src/entry/*.S))
+LIB_SRCS  := $(sort $(wildcard src/cpu/*.c src/os/*.c src/entry/*.c src/entry/*.S) src/preload/vdso_image.c)
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_UTIL := $(sort $(wildcard tests/util/*.c))
 BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
+TEST_ENCLAVE_SRCS := $(sort $(wildcard tests/enclaves/*.S))
 
 LIB_OBJS      := $(patsubst %.S,$(BUILD)/obj/%.o,$(LIB_SRCS:%.c=$(BUILD)/obj/%.o))
 LIB_SAN_OBJS  := $(patsubst %.S,$(BUILD)/san/%.o,$(LIB_SRCS:%.c=$(BUILD)/san/%.o))
@@ -38,6 +39,8 @@ TESTS      := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TESTS_SAN  := $(TEST_SRCS:tests/%.c=$(BUILD)/tests-san/%)
 BENCHES    := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZERS    := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
+TEST_ENCLAVES := $(TEST_ENCLAVE_SRCS:tests/enclaves/%.S=$(BUILD)/tests/enclaves/%.elf)
+TEST_ENCLAVE_DIR := $(abspath $(BUILD)/tests/enclaves)
 
 .PHONY: all deps test test-plain test-san bench fuzz demo clean
 .DELETE_ON_ERROR:
@@ -89,6 +92,16 @@ $(BUILD)/libsgxemu.so: $(LIB_OBJS)
 $(BUILD)/sgxemu: $(TOOL_OBJS) $(BUILD)/libsgxemu.a
 	$(CC) -o $@ $(TOOL_OBJS) $(BUILD)/libsgxemu.a $(LDLIBS)
 
+# Test enclaves: assembly linked at 0 with the segment convention of
+# tests/enclaves/encl.lds; every test binary may load any of them.
+$(BUILD)/tests/enclaves/%.elf: tests/enclaves/%.S tests/enclaves/encl.lds
+	@mkdir -p $(dir $@)
+	as --64 $< -o $(@:.elf=.o)
+	ld -T tests/enclaves/encl.lds -z max-page-size=4096 --no-warn-rwx-segments \
+		--build-id=none $(@:.elf=.o) -o $@
+
+$(TESTS) $(TESTS_SAN): $(TEST_ENCLAVES)
+
 $(BUILD)/tests/%: tests/%.c $(TEST_UTIL_OBJS) $(BUILD)/libsgxemu.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_UTIL_OBJS) $(BUILD)/libsgxemu.a -lcriterion $(LDLIBS)
@@ -114,11 +127,11 @@ test: deps
 # Each test binary runs on its own; run-tests.sh prints one summary line.
 test-plain: $(TESTS) $(BUILD)/sgxemu
 	@SGXEMU_TESTVECTORS=$(TESTVECTORS) SGXEMU_BIN=$(abspath $(BUILD)/sgxemu) \
-		sh scripts/run-tests.sh plain $(TESTS)
+		SGXEMU_TEST_ENCLAVES=$(TEST_ENCLAVE_DIR) sh scripts/run-tests.sh plain $(TESTS)
 
 test-san: $(TESTS_SAN) $(BUILD)/sgxemu
 	@SGXEMU_TESTVECTORS=$(TESTVECTORS) SGXEMU_BIN=$(abspath $(BUILD)/sgxemu) \
-		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		SGXEMU_TEST_ENCLAVES=$(TEST_ENCLAVE_DIR) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh scripts/run-tests.sh asan+ubsan $(TESTS_SAN)
 
 bench: deps
@@ -142,3 +155,99 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- sdk/ and examples/ ----------------------------------------------------------
+#
+#   make examples   build/examples/NAME/{enclave.elf,enclave.sig,host} for each example
+#
+# Enclave code is freestanding (no libc), linked as a static PIE at 0 with
+# sdk/enclave/enclave.lds; each enclave assembles its own copy of
+# sdk/enclave/layout.S (TCS count, stack size). Enclaves are signed at build
+# time with build/demo-key.pem (made here if absent; the driver's INIT writes
+# the LE-hash MSRs, so any signer works). MISCSELECT.EXINFO is requested so
+# that #PF/#GP reach the enclave's exception handler with their details.
+
+SDK_INC := -Isdk/include -Iinclude
+ENCL_CFLAGS := -std=gnu11 $(WARN) -g -O2 -ffreestanding -nostdlib -fno-stack-protector \
+	-fPIE -fno-plt -fvisibility=hidden -fno-asynchronous-unwind-tables $(SDK_INC) -Isdk/enclave
+ENCL_LDFLAGS := -nostdlib -static-pie -Wl,-T,sdk/enclave/enclave.lds -Wl,-z,max-page-size=4096 \
+	-Wl,--build-id=none -Wl,-z,norelro -Wl,-z,noexecstack
+SDK_ENCL_OBJS := $(addprefix $(BUILD)/sdk/enclave/,entry.o runtime.o libc.o crypto.o enclu.o)
+SDK_HOST_OBJS := $(BUILD)/sdk/host/host.o $(BUILD)/sdk/host/exit.o
+DEMO_KEY := $(BUILD)/demo-key.pem
+SIGN_FLAGS := --miscselect 1 --miscselect-mask 1 --isvprodid 1 --isvsvn 1
+
+EXAMPLES := hello seal attest exception threads
+# Enclave images per example (build/examples/NAME/BASE.elf) and their TCS counts.
+EX_ENCLAVES := hello/enclave seal/enclave seal/enclave2 attest/enclave_a attest/enclave_b \
+	exception/enclave threads/enclave
+TCS_threads/enclave := 4
+CFLAGS_seal/enclave2 := -DSEAL_VARIANT=2
+CFLAGS_attest/enclave_a := -DENCLAVE_NAME='"A"'
+CFLAGS_attest/enclave_b := -DENCLAVE_NAME='"B"'
+SRC_seal/enclave2 := examples/seal/enclave.c
+SRC_attest/enclave_a := examples/attest/enclave.c
+SRC_attest/enclave_b := examples/attest/enclave.c
+
+EX_OUTPUTS := $(foreach e,$(EX_ENCLAVES),$(BUILD)/examples/$(e).elf $(BUILD)/examples/$(e).sig) \
+	$(foreach x,$(EXAMPLES),$(BUILD)/examples/$(x)/host)
+
+.PHONY: examples
+examples: $(EX_OUTPUTS)
+
+$(BUILD)/sdk/enclave/%.o: sdk/enclave/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ENCL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/sdk/enclave/%.o: sdk/enclave/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(SDK_INC) -Isdk/enclave -MMD -MP -c $< -o $@
+
+$(BUILD)/sdk/host/%.o: sdk/host/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SDK_INC) -MMD -MP -c $< -o $@
+
+$(BUILD)/sdk/host/%.o: sdk/host/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(SDK_INC) -c $< -o $@
+
+define EX_ENCLAVE_RULE
+$(BUILD)/examples/$(1).elf: $$(or $$(SRC_$(1)),examples/$(1).c) sdk/enclave/layout.S \
+		sdk/enclave/enclave.lds $(SDK_ENCL_OBJS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ENCL_CFLAGS) $$(CFLAGS_$(1)) -DSDK_NUM_TCS=$$(or $$(TCS_$(1)),1) -MMD -MP \
+		-o $$@ $$< sdk/enclave/layout.S $(SDK_ENCL_OBJS) $$(ENCL_LDFLAGS)
+endef
+$(foreach e,$(EX_ENCLAVES),$(eval $(call EX_ENCLAVE_RULE,$(e))))
+
+$(BUILD)/examples/%.sig: $(BUILD)/examples/%.elf $(BUILD)/sgxemu $(DEMO_KEY)
+	$(BUILD)/sgxemu sign --key $(DEMO_KEY) --out $@ $(SIGN_FLAGS) $<
+
+$(DEMO_KEY):
+	@mkdir -p $(dir $@)
+	openssl genrsa -3 -out $@ 3072
+
+$(BUILD)/examples/%/host: examples/%/host.c examples/common.h $(SDK_HOST_OBJS) $(BUILD)/libsgxemu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SDK_INC) -o $@ $< $(SDK_HOST_OBJS) $(BUILD)/libsgxemu.a $(LDLIBS)
+
+# The example test runs the host programs: build them first.
+$(BUILD)/tests/test_examples $(BUILD)/tests-san/test_examples: | examples
+
+# ---- the interposer: build/libsgxemu-preload.so -------------------------------------
+#
+# The whole library plus src/preload, with a constructor that attaches the
+# platform and switches on Syscall User Dispatch. Only `sgxemu run` loads it.
+PRELOAD_SRCS := $(sort $(wildcard src/preload/*.c src/preload/*.S))
+PRELOAD_OBJS := $(patsubst %.S,$(BUILD)/obj/%.o,$(PRELOAD_SRCS:%.c=$(BUILD)/obj/%.o))
+
+# Like src/entry, the interposer runs in signal handlers and in fresh threads
+# before their TLS exists: no stack protector.
+$(BUILD)/obj/src/preload/%.o: src/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fno-stack-protector -MMD -MP -c $< -o $@
+
+$(BUILD)/libsgxemu-preload.so: $(filter-out $(PRELOAD_OBJS),$(LIB_OBJS)) $(PRELOAD_OBJS)
+	$(CC) -shared -Wl,-soname,libsgxemu-preload.so -Wl,-z,defs -o $@ $^ $(LDLIBS) -ldl
+
+all: $(BUILD)/libsgxemu-preload.so

@@ -62,6 +62,13 @@ int sgx_os_munmap(struct sgx_os *os, uint64_t addr, uint64_t len);
 /* The enclave whose ELRANGE holds `la`, or NULL. Async-signal-safe. */
 struct sgx_encl *sgx_os_find_encl(struct sgx_os *os, uint64_t la);
 
+/* Does [addr, addr + len) touch an enclave VMA or ELRANGE? Async-signal-safe. */
+bool sgx_os_range_is_enclave(struct sgx_os *os, uint64_t addr, uint64_t len);
+/* Does the enclave still have mappings (it lives while it has)? */
+bool sgx_encl_has_vmas(struct sgx_encl *encl);
+/* Called in the child of a fork: see driver.c. */
+void sgx_os_fork_child(struct sgx_os *os);
+
 /* The SECS frame, base and size of an enclave (after CREATE). */
 int sgx_encl_secs(const struct sgx_encl *encl, uint64_t *secs_frame, uint64_t *base,
 		  uint64_t *size);
@@ -76,6 +83,19 @@ int sgx_os_open_provision(struct sgx_os *os);
 
 /* EPC frames in use (SECS, pages, VA) and the high-water mark. */
 void sgx_os_epc_usage(const struct sgx_os *os, uint64_t *in_use, uint64_t *high_water);
+
+/* ---- Platform root secret (src/os/platform.c) ----------------------------- */
+
+/*
+ * The 16-byte platform root key (sgx_cpu_config.root_key) kept in a file so
+ * that sealing and report keys are stable across runs. path_or_null NULL:
+ * $SGXEMU_PLATFORM_KEY if set, else $XDG_STATE_HOME/sgxemu/platform.key, else
+ * ~/.local/state/sgxemu/platform.key. Created on first use (directories 0700,
+ * file 0600, 16 random bytes, O_EXCL), read afterwards. A file that is not
+ * exactly 16 bytes or that group/other may access is refused. 0, or -1 with
+ * a message in err.
+ */
+int sgx_platform_root_key(uint8_t key[16], const char *path_or_null, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

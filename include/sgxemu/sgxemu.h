@@ -105,6 +105,9 @@ int sgx_wrmsr(struct sgx_cpu *cpu, uint32_t msr, uint64_t val);
 /* ---- Physical EPC ------------------------------------------------------- */
 
 uint64_t sgx_epc_nr_frames(const struct sgx_cpu *cpu);
+/* In a fork child: a fresh, empty EPC of the same size in place of the one
+ * shared with the parent; every EPCM entry becomes invalid. 0 or -errno. */
+int sgx_cpu_fork_child(struct sgx_cpu *cpu);
 /* The memfd backing the EPC (frame N at file offset N * 4096). */
 int sgx_epc_fd(const struct sgx_cpu *cpu);
 /* The CPU's own linear address of frame N (like the kernel's direct map):

@@ -85,6 +85,31 @@ fail:
 	return ret;
 }
 
+int sgx_cpu_fork_child(struct sgx_cpu *cpu)
+{
+	int fd = memfd_create("sgxemu-epc", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)cpu->cfg.epc_size) < 0 ||
+	    mmap(cpu->epc, cpu->cfg.epc_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 0) == MAP_FAILED) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(cpu->epc_fd);
+	cpu->epc_fd = fd;
+	memset(cpu->epcm, 0, cpu->nr_frames * sizeof(struct sgx_epcm));
+	for (uint64_t i = 0; i < cpu->nr_frames; i++) {
+		free(cpu->hidden[i]);
+		cpu->hidden[i] = NULL;
+	}
+	pthread_mutex_init(&cpu->lock, NULL);
+	return 0;
+}
+
 void sgx_cpu_destroy(struct sgx_cpu *cpu)
 {
 	if (!cpu)

@@ -427,6 +427,7 @@ void entry_trap(int sig, siginfo_t *si, void *ctx)
 {
 	struct entry_platform *p = atomic_load(&entry_platform);
 	struct entry_thread *t;
+	struct entry_thread *tt;
 	uint64_t fs, gs;
 	char prev = SUD_ALLOW;
 
@@ -443,8 +444,13 @@ void entry_trap(int sig, siginfo_t *si, void *ctx)
 		t->sud_selector = SUD_ALLOW;
 	}
 	trap_dispatch(p, t, sig, si, ctx, fs, gs);
-	if (t)
-		t->sud_selector = prev;
+	/* The thread may have changed under us: a fork child returns here as a
+	 * new thread, with a slot of its own. */
+	tt = thread_find(p, raw_gettid());
+	if (tt && tt == t)
+		tt->sud_selector = prev;
+	else if (tt && tt->sud_on)
+		tt->sud_selector = SUD_BLOCK;
 }
 
 /* ---- the vDSO's EENTER ---------------------------------------------------- */

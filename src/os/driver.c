@@ -420,3 +420,35 @@ bool sgx_is_provision_fd(struct sgx_os *os, int fd)
 	pthread_mutex_unlock(&os->lock);
 	return found;
 }
+
+bool sgx_encl_has_vmas(struct sgx_encl *encl)
+{
+	struct sgx_os *os = encl->os;
+	bool found = false;
+
+	pthread_mutex_lock(&os->lock);
+	for (size_t i = 0; i < os->nr_vmas && !found; i++)
+		found = os->vmas[i].encl == encl;
+	pthread_mutex_unlock(&os->lock);
+	return found;
+}
+
+/*
+ * In a fork child: the parent's enclaves are not the child's. The child gets
+ * an EPC of its own (the CPU's memfd is shared with the parent and must not
+ * be written here), its enclave mappings become inaccessible address space,
+ * and the enclave VMAs are forgotten, so an entry faults as on Linux. Only
+ * this thread exists in the child: the locks are reset, whoever held them in
+ * the parent.
+ */
+void sgx_os_fork_child(struct sgx_os *os)
+{
+	pthread_mutex_init(&os->lock, NULL);
+	pthread_mutex_init(&os->einit_lock, NULL);
+	sgx_cpu_fork_child(os->cpu);
+	for (size_t i = 0; i < os->nr_vmas; i++)
+		mmap((void *)os->vmas[i].start, os->vmas[i].end - os->vmas[i].start, PROT_NONE,
+		     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	os->nr_vmas = 0;
+	sgx_publish_snapshot(os);
+}

@@ -112,3 +112,21 @@ struct sgx_encl *sgx_os_find_encl(struct sgx_os *os, uint64_t la)
 	atomic_fetch_sub(&os->snap_readers, 1);
 	return encl;
 }
+
+bool sgx_os_range_is_enclave(struct sgx_os *os, uint64_t addr, uint64_t len)
+{
+	const struct sgx_snap *s;
+	uint64_t end = addr + len;
+	bool hit = false;
+
+	if (!len || end < addr)
+		return false;
+	atomic_fetch_add(&os->snap_readers, 1);
+	s = atomic_load(&os->snap);
+	for (size_t i = 0; s && i < s->nr_vmas && !hit; i++)
+		hit = s->vmas[i].start < end && addr < s->vmas[i].end;
+	for (size_t i = 0; s && i < s->nr_encls && !hit; i++)
+		hit = s->encls[i].base < end && addr < s->encls[i].base + s->encls[i].size;
+	atomic_fetch_sub(&os->snap_readers, 1);
+	return hit;
+}
