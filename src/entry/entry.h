@@ -32,6 +32,10 @@ struct entry_thread {
 	 * application runs, ALLOW while sgxemu's own code does. */
 	volatile char sud_selector;
 	bool sud_on;
+	/* The alternate stack as the application set it (sigaltstack is
+	 * virtualized under the interposer); sgxemu's is in place otherwise. */
+	stack_t app_ss;
+	bool app_ss_on;
 };
 
 struct entry_platform;

@@ -30,6 +30,9 @@
 #include "preload/preload.h"
 
 #define PR_SET_SYSCALL_USER_DISPATCH 59
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
 #define PR_SYS_DISPATCH_OFF 0
 #define PR_SYS_DISPATCH_ON 1
 
@@ -244,6 +247,52 @@ static void sys_rt_sigreturn(ucontext_t *uc)
 			size = 512;
 		app_read(our_fp, (uint64_t)app.uc_mcontext.fpregs, size);
 	}
+}
+
+/*
+ * sigaltstack as the application sees it. The kernel's alternate stack is the
+ * application's when it set one (its handlers then run there, as they would
+ * without sgxemu) and sgxemu's otherwise, so that a signal landing in
+ * enclave mode never pushes its frame onto the enclave's stack.
+ */
+static long sys_sigaltstack(struct entry_thread *t, ucontext_t *uc, uint64_t uss, uint64_t uoss)
+{
+	uint64_t sp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+	bool on = t->app_ss_on && sp - (uint64_t)(uintptr_t)t->app_ss.ss_sp < t->app_ss.ss_size;
+	stack_t ss, old = { .ss_flags = SS_DISABLE };
+	int mode;
+
+	if (t->app_ss_on) {
+		old = t->app_ss;
+		old.ss_flags = (t->app_ss.ss_flags & SS_AUTODISARM) | (on ? SS_ONSTACK : 0);
+	}
+	if (uss) {
+		if (app_read(&ss, uss, sizeof(ss)))
+			return -EFAULT;
+		if (on)
+			return -EPERM;
+		mode = ss.ss_flags & ~SS_AUTODISARM;
+		if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
+			return -EINVAL;
+		/* sigreturn restores the alternate stack saved in the frame: the
+		 * change is made there, and takes effect when this call returns. */
+		if (mode == SS_DISABLE) {
+			t->app_ss_on = false;
+			uc->uc_stack.ss_sp = t->altstack;
+			uc->uc_stack.ss_size = ENTRY_ALTSTACK_SIZE;
+			uc->uc_stack.ss_flags = 0;
+		} else {
+			if (ss.ss_size < (size_t)MINSIGSTKSZ)
+				return -ENOMEM;
+			ss.ss_flags &= SS_AUTODISARM;
+			t->app_ss = ss;
+			t->app_ss_on = true;
+			uc->uc_stack = ss;
+		}
+	}
+	if (uoss && app_write(uoss, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
 }
 
 /* ---- threads and processes --------------------------------------------------- */
@@ -498,6 +547,9 @@ void preload_syscall(struct entry_platform *p, struct entry_thread *t, ucontext_
 		break;
 	case SYS_rt_sigprocmask:
 		ret = sys_rt_sigprocmask(uc, a[0], (uint64_t)a[1], (uint64_t)a[2], a[3]);
+		break;
+	case SYS_sigaltstack:
+		ret = sys_sigaltstack(t, uc, (uint64_t)a[0], (uint64_t)a[1]);
 		break;
 	case SYS_clone:
 		ret = sys_clone(p, uc, a);
