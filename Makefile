@@ -234,6 +234,15 @@ $(BUILD)/examples/%/host: examples/%/host.c examples/common.h $(SDK_HOST_OBJS) $
 # The example test runs the host programs: build them first.
 $(BUILD)/tests/test_examples $(BUILD)/tests-san/test_examples: | examples
 
+# The crypto test compiles the enclave's crypto.c for the host.
+$(BUILD)/tests/test_sdk_crypto: ALL_CFLAGS += $(SDK_INC)
+$(BUILD)/tests-san/test_sdk_crypto: CFLAGS_COMMON += $(SDK_INC)
+$(BUILD)/tests/test_sdk_crypto $(BUILD)/tests-san/test_sdk_crypto: sdk/enclave/crypto.c \
+	sdk/include/sdk/crypto.h
+
+# `make demo` runs the examples too.
+demo: examples
+
 # ---- the interposer: build/libsgxemu-preload.so -------------------------------------
 #
 # The whole library plus src/preload, with a constructor that attaches the

@@ -1,0 +1,83 @@
+/*
+ * host.h - the sdk's host library: load an enclave ELF and its SIGSTRUCT
+ * through the emulated driver (sgxemu/os.h), and call into it.
+ *
+ * sdk_ecall() is one __vdso_sgx_enter_enclave call whose exit handler runs
+ * the whole conversation: ocalls (EEXIT with SDK_EXIT_OCALL → run the host
+ * function → EENTER with SDK_ENTER_ORET), and the two-phase exception flow
+ * (AEX → EENTER on the same TCS, where the enclave's handler runs → EEXIT
+ * asking for ERESUME → ERESUME), until the ecall returns.
+ */
+#ifndef SDK_HOST_H
+#define SDK_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdk/abi.h"
+#include "sgxemu/entry.h"
+
+struct sdk_platform;
+struct sdk_enclave;
+
+/* A host function for ocall number SDK_OCALL_USER + i. */
+typedef long (*sdk_ocall_fn)(void *untrusted_args);
+
+/* Called (for logging) each time an exception in the enclave reaches the
+ * host, before the enclave's handler phase runs. */
+typedef void (*sdk_exception_cb)(struct sdk_enclave *e, unsigned tcs, unsigned vector,
+				 unsigned error_code, uint64_t addr, void *user);
+
+/*
+ * Create the emulated platform for this process and attach it (signal
+ * handlers). stable_keys: take the platform root key from
+ * sgx_platform_root_key(NULL) (persistent file) so sealing/report keys are the
+ * same in every run; otherwise a fresh random one. 0, or -1 with err.
+ */
+int sdk_platform_init(bool stable_keys, struct sdk_platform **out, char *err, size_t errlen);
+void sdk_platform_fini(struct sdk_platform *p);
+
+/* Build, initialize and map an enclave. 0, or -1 with err. */
+int sdk_enclave_load(struct sdk_platform *p, const char *elf_path, const char *sig_path,
+		     struct sdk_enclave **out, char *err, size_t errlen);
+void sdk_enclave_unload(struct sdk_enclave *e);
+
+/* The user ocall table (entry i serves ocall SDK_OCALL_USER + i). */
+void sdk_enclave_set_ocalls(struct sdk_enclave *e, const sdk_ocall_fn *table, size_t n);
+void sdk_enclave_set_exception_cb(struct sdk_enclave *e, sdk_exception_cb cb, void *user);
+
+unsigned sdk_enclave_nr_tcs(const struct sdk_enclave *e);
+uint64_t sdk_enclave_base(const struct sdk_enclave *e);
+/* ENCLAVEHASH of the SIGSTRUCT the enclave was initialized with (= MRENCLAVE). */
+const uint8_t *sdk_enclave_mrenclave(const struct sdk_enclave *e);
+
+/* Outcomes of sdk_ecall. */
+enum {
+	SDK_OK = 0,
+	SDK_E_ENTER = -1,     /* the vDSO refused, or EENTER/ERESUME itself faulted */
+	SDK_E_UNHANDLED = -2, /* an exception no enclave handler took */
+	SDK_E_ENCLAVE = -3,   /* the enclave refused the entry (SDK_EXIT_ERROR) */
+	SDK_E_PROTOCOL = -4,  /* unknown exit code or ocall number */
+	SDK_E_TCS = -5,       /* no such TCS */
+};
+const char *sdk_strerror(int code);
+
+/* Run ecall `number` on TCS `tcs` (one thread per TCS at a time) with args
+ * (untrusted memory). *ret receives the ecall's return value. */
+int sdk_ecall(struct sdk_enclave *e, unsigned tcs, unsigned long number, void *args,
+	      long *ret);
+
+/* Details of the last failed sdk_ecall on this TCS (for messages). */
+struct sdk_ecall_error {
+	unsigned function, vector, error_code;
+	uint64_t addr, info;
+};
+void sdk_last_error(struct sdk_enclave *e, unsigned tcs, struct sdk_ecall_error *out);
+
+/* Helpers for host programs: read a whole file (malloc'd), write one
+ * atomically. 0 / -1 with errno. */
+void *sdk_read_file(const char *path, size_t *len);
+int sdk_write_file(const char *path, const void *data, size_t len);
+
+#endif /* SDK_HOST_H */

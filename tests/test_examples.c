@@ -1,0 +1,201 @@
+/*
+ * test_examples.c - run each example host program (build/examples/NAME/host,
+ * next to $SGXEMU_BIN, else under ./build) and check its exit status and
+ * output; plus the platform root-key file rules (sgx_platform_root_key).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "sgxemu/os.h"
+#include "util/fsutil.h"
+#include "util/proc.h"
+
+static char *example(const char *name)
+{
+	const char *bin = getenv("SGXEMU_BIN");
+	char *dir, *path, *slash;
+
+	dir = strdup(bin && *bin ? bin : "build/sgxemu");
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	else
+		strcpy(dir, ".");
+	cr_assert(asprintf(&path, "%s/examples/%s/host", dir, name) > 0);
+	free(dir);
+	cr_assert(fsu_exists(path), "%s is missing: run `make examples`", path);
+	return path;
+}
+
+/* Run an example with arguments (NULL-terminated); returns its status. */
+static int run(struct proc_result *res, const char *name, ...)
+{
+	char *argv[16];
+	int n = 0;
+	va_list ap;
+
+	argv[n++] = example(name);
+	va_start(ap, name);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	cr_assert_eq(proc_run(argv, res), 0, "cannot run %s", argv[0]);
+	free(argv[0]);
+	return res->status;
+}
+
+static void expect(const struct proc_result *r, const char *needle)
+{
+	cr_expect(strstr(r->out, needle), "output lacks \"%s\":\n%s\nstderr:\n%s", needle, r->out,
+		  r->err);
+}
+
+static unsigned count(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+Test(examples, hello)
+{
+	struct proc_result r;
+
+	cr_assert_eq(run(&r, "hello", "tester", NULL), 0, "%s%s", r.out, r.err);
+	expect(&r, "enclave: hello, tester!");
+	expect(&r, "host:    ocall get_number -> 21");
+	expect(&r, "ecall returned 42 (answer field 42)");
+	proc_result_free(&r);
+}
+
+Test(examples, exception)
+{
+	struct proc_result r;
+
+	cr_assert_eq(run(&r, "exception", NULL), 0, "%s%s", r.out, r.err);
+	expect(&r, "handler saw #DE (vector 0)");
+	expect(&r, "handler saw #UD (vector 6)");
+	expect(&r, "handler saw #PF (vector 14)");
+	expect(&r, "EXINFO maddr=0x10 errcd=0x4");
+	expect(&r, "still running after 3 exceptions");
+	cr_expect_eq(count(r.out, "host:    AEX on TCS 0"), 3, "%s", r.out);
+	proc_result_free(&r);
+}
+
+Test(examples, attest)
+{
+	struct proc_result r;
+
+	cr_assert_eq(run(&r, "attest", NULL), 0, "%s%s", r.out, r.err);
+	expect(&r, "verified; REPORTDATA \"hello B, this is A\"");
+	cr_expect_eq(count(r.out, "REJECTED"), 2, "%s", r.out);
+	expect(&r, "attestation behaves: 1 accepted, 2 rejected");
+	proc_result_free(&r);
+}
+
+Test(examples, threads)
+{
+	struct proc_result r;
+
+	cr_assert_eq(run(&r, "threads", NULL), 0, "%s%s", r.out, r.err);
+	cr_expect_eq(count(r.out, "primes (host count"), 4, "%s", r.out);
+	cr_expect_eq(count(r.out, "MISMATCH"), 0, "%s", r.out);
+	expect(&r, "shared total 63951, expected 63951: ok");
+	proc_result_free(&r);
+}
+
+Test(examples, seal_across_runs_and_enclaves)
+{
+	char *dir = fsu_mkdtemp(), *key = fsu_join(dir, "state/platform.key");
+	char *b1 = fsu_join(dir, "b1"), *b2 = fsu_join(dir, "b2");
+	struct proc_result r;
+	struct stat st;
+
+	setenv("SGXEMU_PLATFORM_KEY", key, 1);
+	cr_assert_eq(run(&r, "seal", "seal", b1, "mrenclave", "a secret", NULL), 0, "%s%s", r.out,
+		     r.err);
+	proc_result_free(&r);
+	cr_assert_eq(stat(key, &st), 0);
+	cr_expect_eq(st.st_size, 16);
+	cr_expect_eq(st.st_mode & 0777, 0600);
+
+	/* A later run of the same enclave unseals. */
+	cr_assert_eq(run(&r, "seal", "unseal", b1, NULL), 0, "%s%s", r.out, r.err);
+	expect(&r, "unsealed text: \"a secret\"");
+	proc_result_free(&r);
+	/* Another MRENCLAVE cannot. */
+	cr_expect_eq(run(&r, "seal", "-2", "unseal", b1, NULL), 2, "%s%s", r.out, r.err);
+	expect(&r, "unseal FAILED");
+	proc_result_free(&r);
+	/* Under MRSIGNER it can. */
+	cr_assert_eq(run(&r, "seal", "seal", b2, "mrsigner", "shared", NULL), 0);
+	proc_result_free(&r);
+	cr_expect_eq(run(&r, "seal", "-2", "unseal", b2, NULL), 0, "%s%s", r.out, r.err);
+	expect(&r, "unsealed text: \"shared\"");
+	proc_result_free(&r);
+	/* A different platform key: nothing unseals. */
+	cr_assert_eq(unlink(key), 0);
+	cr_expect_eq(run(&r, "seal", "unseal", b1, NULL), 2, "%s%s", r.out, r.err);
+	proc_result_free(&r);
+	unsetenv("SGXEMU_PLATFORM_KEY");
+	fsu_rmtree(dir);
+	free(dir);
+	free(key);
+	free(b1);
+	free(b2);
+}
+
+Test(platform_key, created_once_then_stable)
+{
+	char *dir = fsu_mkdtemp(), *path = fsu_join(dir, "a/b/platform.key");
+	uint8_t k1[16], k2[16];
+	char err[256];
+	struct stat st;
+
+	cr_assert_eq(sgx_platform_root_key(k1, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sgx_platform_root_key(k2, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_arr_eq(k1, k2, 16);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600);
+	*strrchr(path, '/') = 0;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0700);
+	fsu_rmtree(dir);
+	free(dir);
+	free(path);
+}
+
+Test(platform_key, env_and_refusals)
+{
+	char *dir = fsu_mkdtemp(), *path = fsu_join(dir, "platform.key");
+	uint8_t k[16], k2[16];
+	char err[256];
+
+	setenv("SGXEMU_PLATFORM_KEY", path, 1);
+	cr_assert_eq(sgx_platform_root_key(k, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_assert(fsu_exists(path));
+	cr_assert_eq(sgx_platform_root_key(k2, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_arr_eq(k, k2, 16);
+	unsetenv("SGXEMU_PLATFORM_KEY");
+
+	cr_assert_eq(chmod(path, 0644), 0);
+	cr_expect_eq(sgx_platform_root_key(k, path, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "group/other"), "%s", err);
+
+	cr_assert_eq(chmod(path, 0600), 0);
+	cr_assert_eq(truncate(path, 15), 0);
+	cr_expect_eq(sgx_platform_root_key(k, path, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "exactly 16 bytes"), "%s", err);
+	fsu_rmtree(dir);
+	free(dir);
+	free(path);
+}
