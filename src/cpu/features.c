@@ -144,8 +144,9 @@ void sgx_cpu_config_default(struct sgx_cpu_config *cfg)
 	cfg->max_enclave_size_32 = 31;
 	cfg->xfrm_allowed = host_xcr0() | SGX_XFRM_LEGACY;
 	cfg->cpusvn[0] = 1;
-	if (RAND_bytes(cfg->root_key, sizeof(cfg->root_key)) != 1 ||
-	    RAND_bytes(cfg->owner_epoch, sizeof(cfg->owner_epoch)) != 1) {
+	/* SGXOWNEREPOCH is set by the platform owner and rarely changes: zero,
+	 * so that seal keys depend only on the root key and the enclave. */
+	if (RAND_bytes(cfg->root_key, sizeof(cfg->root_key)) != 1) {
 		/* No entropy source: keys still work, just not secret. */
 		memset(cfg->root_key, 0x5a, sizeof(cfg->root_key));
 	}

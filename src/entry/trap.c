@@ -41,10 +41,10 @@ struct fast_eenter_frame {
 	uint64_t tcs, aep, ursp, urbp, rip;
 	uint64_t out_rip, out_rax, out_rcx;
 	uint64_t vector, error_code, addr;
-	uint64_t pad[2];
+	uint64_t pad[3];
 };
 
-_Static_assert(sizeof(struct fast_eenter_frame) == 104, "vdso.S FR_SIZE");
+_Static_assert(sizeof(struct fast_eenter_frame) == 112, "vdso.S FR_SIZE");
 
 static void regs_from_uc(struct sgx_regs *r, const ucontext_t *uc, uint64_t fs, uint64_t gs)
 {

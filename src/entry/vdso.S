@@ -40,7 +40,7 @@
 #define FR_VECTOR	64
 #define FR_ERROR	72
 #define FR_ADDR		80
-#define FR_SIZE		104	/* keeps the call 16-byte aligned */
+#define FR_SIZE		112	/* a multiple of 16, < 128 - 15 */
 #define FR_SAVED	56	/* rdi rsi rdx r8 r9 r10 r11 */
 
 	.text
@@ -80,7 +80,9 @@ sgx_vdso_aep:
 	jne	sgx_vdso_enclu
 
 	/* EENTER without a trap. One slot for the jump target, then the
-	 * registers the C call would clobber, then the frame. */
+	 * registers the C call would clobber, then the frame, 16-byte aligned
+	 * whatever RSP is (an exit handler may re-enter with any RSP). */
+	mov	%rsp, %rax
 	lea	-8(%rsp), %rsp
 	push	%rdi
 	push	%rsi
@@ -89,11 +91,11 @@ sgx_vdso_aep:
 	push	%r9
 	push	%r10
 	push	%r11
+	and	$-16, %rsp
 	sub	$FR_SIZE, %rsp
+	mov	%rax, FR_URSP(%rsp)
 	mov	%rbx, FR_TCS(%rsp)
 	mov	%rcx, FR_AEP(%rsp)
-	lea	(FR_SIZE + FR_SAVED + 8)(%rsp), %rax
-	mov	%rax, FR_URSP(%rsp)
 	mov	%rbp, FR_URBP(%rsp)
 	/* EENTER puts "the address after ENCLU" in RCX: make it ours. */
 	lea	(sgx_vdso_after_enclu - 3)(%rip), %rax
@@ -103,11 +105,16 @@ sgx_vdso_aep:
 	test	%eax, %eax
 	jnz	.Lfast_eenter_fault
 
-	mov	FR_OUT_RIP(%rsp), %rax
-	mov	%rax, (FR_SIZE + FR_SAVED)(%rsp)
-	mov	FR_OUT_RAX(%rsp), %rax
-	mov	FR_OUT_RCX(%rsp), %rcx
-	lea	FR_SIZE(%rsp), %rsp
+	/* The frame ends at most FR_SIZE + 15 < 128 bytes below the pushes:
+	 * once RSP is back there it sits in the red zone, where no signal
+	 * frame can overwrite it. */
+	mov	FR_URSP(%rsp), %rax
+	mov	FR_OUT_RIP(%rsp), %rcx
+	mov	%rcx, -8(%rax)
+	mov	%rsp, %rcx
+	lea	-(FR_SAVED + 8)(%rax), %rsp
+	mov	FR_OUT_RAX(%rcx), %rax
+	mov	FR_OUT_RCX(%rcx), %rcx
 	pop	%r11
 	pop	%r10
 	pop	%r9
@@ -116,15 +123,15 @@ sgx_vdso_aep:
 	pop	%rsi
 	pop	%rdi
 	lea	8(%rsp), %rsp
-	/* The target now sits just below RSP, inside the red zone, where no
-	 * signal frame can overwrite it. */
+	/* The target is just below RSP, in the red zone. */
 	jmp	*-8(%rsp)
 
 .Lfast_eenter_fault:
 	mov	FR_VECTOR(%rsp), %rax
 	mov	FR_ERROR(%rsp), %rcx
 	mov	FR_ADDR(%rsp), %rbx
-	lea	FR_SIZE(%rsp), %rsp
+	mov	FR_URSP(%rsp), %rdx
+	lea	-(FR_SAVED + 8)(%rdx), %rsp
 	pop	%r11
 	pop	%r10
 	pop	%r9

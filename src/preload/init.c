@@ -16,7 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <elf.h>
+#include <sys/auxv.h>
+
 #include "preload/preload.h"
+#include "preload/vdso_image.h"
 
 struct preload preload = { .lock = ATOMIC_FLAG_INIT };
 
@@ -76,6 +80,34 @@ static void remember_settings(void)
 			n++;
 }
 
+/*
+ * Point AT_SYSINFO_EHDR at a vDSO image that also holds
+ * __vdso_sgx_enter_enclave. The auxiliary vector follows the environment on
+ * the initial stack; getauxval() reads that very array.
+ */
+static void install_vdso(void)
+{
+	const struct sgx_vdso_extra extra = { "__vdso_sgx_enter_enclave",
+					      (const void *)sgx_enter_enclave, NULL };
+	void *real = (void *)getauxval(AT_SYSINFO_EHDR), *image;
+	size_t size;
+	char **e = environ;
+	Elf64_auxv_t *av;
+	int ret;
+
+	ret = sgx_vdso_image_build(real, &extra, 1, &image, &size);
+	if (ret)
+		die("cannot build the vDSO image", strerror(-ret));
+	while (e && *e)
+		e++;
+	for (av = (Elf64_auxv_t *)(e + 1); e && av->a_type != AT_NULL; av++)
+		if (av->a_type == AT_SYSINFO_EHDR) {
+			av->a_un.a_val = (uint64_t)(uintptr_t)image;
+			return;
+		}
+	die("vDSO", "AT_SYSINFO_EHDR not found in the auxiliary vector");
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	struct sgx_cpu_config cfg;
@@ -103,6 +135,7 @@ __attribute__((constructor)) static void preload_init(void)
 	if (ret)
 		die("cannot install the SIGSYS handler", strerror(-ret));
 
+	install_vdso();
 	t = thread_get(p, raw_gettid());
 	if (!t || preload_sud_enable(t, SUD_BLOCK))
 		die("Syscall User Dispatch", "not available on this kernel (needs Linux 5.11+)");
