@@ -10,6 +10,11 @@
 
 #include <sgxemu/sgxemu.h>
 
+#include <asm/prctl.h>
+#include <errno.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "cli.h"
 #include "commands.h"
 
@@ -78,6 +83,32 @@ static void print_size(uint64_t bytes)
 		printf("%" PRIu64 " bytes", bytes);
 }
 
+/*
+ * Can `sgxemu run` make CPUID trap (arch_prctl(ARCH_SET_CPUID, 0))? Probed in
+ * a child so this process keeps a normal CPUID. Without faulting, programs
+ * that execute CPUID themselves see the host's leaves 7 and 0x12, and CPUID
+ * inside an enclave runs instead of raising #UD.
+ */
+static void print_cpuid_faulting(void)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0)
+		_exit(syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+		printf("CPUID faulting: unknown (%s)\n", strerror(errno));
+		return;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		printf("CPUID faulting: available - `sgxemu run` answers CPUID leaves 7 and 0x12 "
+		       "from this model, and CPUID in an enclave is #UD\n");
+	else
+		printf("CPUID faulting: not available on this CPU/kernel - programs that execute "
+		       "CPUID see the host's leaves 7 and 0x12 (no SGX); software using the "
+		       "Linux interface is unaffected\n");
+}
+
 static void print_platform(struct sgx_cpu *cpu)
 {
 	const struct sgx_cpu_config *cfg = sgx_cpu_get_config(cpu);
@@ -93,6 +124,7 @@ static void print_platform(struct sgx_cpu *cpu)
 		}
 	}
 	printf("%s\n", *sep ? "" : " none");
+	print_cpuid_faulting();
 
 	sgx_cpuid(cpu, 7, 0, r);
 	printf("\nCPUID.(EAX=7,ECX=0)\n");

@@ -49,6 +49,7 @@ struct entry_platform {
 	struct sgx_os *os;
 	struct sgx_cpu *cpu;
 	bool fsgsbase;             /* WRFSBASE/WRGSBASE usable at CPL3 */
+	bool cpuid_faulting;       /* CPUID traps, and we answer it */
 	struct sigaction app[NSIG];/* the application's handlers */
 	uint64_t owned;            /* bit n: sgxemu owns signal n */
 	entry_syscall_hook_t syscall_hook;
@@ -89,6 +90,10 @@ uint64_t fsgs_read_fs(const struct entry_platform *p);
 uint64_t fsgs_read_gs(const struct entry_platform *p);
 void fsgs_write(const struct entry_platform *p, uint64_t fs, uint64_t gs);
 
+/* cpuid.c */
+bool entry_cpuid_faulting_enable(struct entry_platform *p);
+void entry_emulate_cpuid(struct entry_platform *p, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+
 /* trap.c */
 void entry_trap(int sig, siginfo_t *si, void *uc);
 /* Run the application's disposition for sig (its handler with the masks the
@@ -97,6 +102,37 @@ void entry_deliver_to_app(struct entry_platform *p, struct entry_thread *t, int 
 			  siginfo_t *si, ucontext_t *uc);
 /* Set the thread's signal mask (raw). */
 void entry_set_sigmask(const sigset_t *set);
+
+/* trace.c: a record of SGX events for `sgxemu run --trace` and the counts
+ * behind --stats. entry_trace() is async-signal-safe and touches no TLS:
+ * it may run in any handler, and with the enclave's FS loaded. */
+enum trace_kind {
+	TRACE_ENCLS = 1, /* code: leaf */
+	TRACE_ENCLU,     /* code: leaf; arg: RBX */
+	TRACE_AEX,       /* code: vector, or TRACE_AEX_SIGNAL; arg: #PF address */
+	TRACE_FAULT,     /* code: vector delivered to the application or the vDSO */
+	TRACE_IOCTL,     /* code: ioctl nr & 0xff; arg: result */
+	TRACE_KINDS
+};
+#define TRACE_AEX_SIGNAL 255
+
+void entry_trace(enum trace_kind kind, uint32_t code, uint64_t arg);
+/* Start recording (a fixed buffer; events past its end are dropped and
+ * counted); path, created now if absent, receives the record at
+ * entry_trace_write(). 0 or -errno. */
+int entry_trace_enable(const char *path);
+/* Add this process's events to the file as Chrome trace-event JSON
+ * ({"traceEvents":[...]}, for Perfetto or chrome://tracing). Processes
+ * sharing the file append under flock(). */
+void entry_trace_write(void);
+/* Events of a kind seen so far (counted whether recording or not), and
+ * events dropped for want of space. */
+uint64_t entry_trace_count(enum trace_kind kind);
+uint64_t entry_trace_dropped(void);
+/* Names for output: NULL when the number has none. */
+const char *entry_encls_name(uint32_t leaf);
+const char *entry_enclu_name(uint32_t leaf);
+const char *entry_vector_name(uint32_t vector);
 
 /* entry.c: install sgxemu's handler for sig (SA_ONSTACK unless onstack is
  * false), keeping the previous action as the application's. */

@@ -262,6 +262,17 @@ static bool is_enclu_at(struct entry_platform *p, struct entry_thread *t, int si
 	return read_code(p, t, rip, insn, sizeof(insn)) && !memcmp(insn, enclu, 3);
 }
 
+/* CPUID (0F A2) under faulting raises #GP like ENCLU does here. */
+static bool is_cpuid_at(struct entry_platform *p, struct entry_thread *t, int sig,
+			const siginfo_t *si, uint64_t rip)
+{
+	uint8_t insn[2];
+
+	if (!(sig == SIGSEGV && si->si_code == SI_KERNEL))
+		return false;
+	return read_code(p, t, rip, insn, sizeof(insn)) && insn[0] == 0x0f && insn[1] == 0xa2;
+}
+
 static void aex_and_deliver(struct entry_platform *p, struct entry_thread *t, int sig,
 			    siginfo_t *si, ucontext_t *uc, struct sgx_regs *regs,
 			    const struct sgx_aex_event *ev)
@@ -393,6 +404,22 @@ static void trap_dispatch(struct entry_platform *p, struct entry_thread *t, int 
 			p->syscall_hook(p, t, uc);
 			return;
 		}
+	}
+	if (p->cpuid_faulting && is_cpuid_at(p, t, sig, si, regs.rip)) {
+		if (t && t->lp.in_enclave) {
+			ev = (struct sgx_aex_event){ true, X86_TRAP_UD, 0, 0 };
+			aex_and_deliver(p, t, SIGILL, NULL, uc, &regs, &ev);
+			return;
+		}
+		uint32_t r[4];
+
+		entry_emulate_cpuid(p, (uint32_t)regs.rax, (uint32_t)regs.rcx, r);
+		uc->uc_mcontext.gregs[REG_RAX] = r[0];
+		uc->uc_mcontext.gregs[REG_RBX] = r[1];
+		uc->uc_mcontext.gregs[REG_RCX] = r[2];
+		uc->uc_mcontext.gregs[REG_RDX] = r[3];
+		uc->uc_mcontext.gregs[REG_RIP] += 2;
+		return;
 	}
 	if (is_enclu_at(p, t, sig, si, regs.rip)) {
 		if (!t)

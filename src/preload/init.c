@@ -136,6 +136,8 @@ __attribute__((constructor)) static void preload_init(void)
 		die("cannot install the SIGSYS handler", strerror(-ret));
 
 	install_vdso();
+	/* CPUID faulting, where the CPU and kernel offer it (sgxemu info tells). */
+	entry_cpuid_faulting_enable(p);
 	t = thread_get(p, raw_gettid());
 	if (!t || preload_sud_enable(t, SUD_BLOCK))
 		die("Syscall User Dispatch", "not available on this kernel (needs Linux 5.11+)");
