@@ -33,7 +33,8 @@ extern "C" {
 /* Attach the platform to this process and install the trap handlers.
  * 0 or -errno (-EBUSY if another platform is attached). */
 int sgx_entry_init(struct sgx_os *os);
-/* Restore the application's handlers and detach the platform. */
+/* Restore the application's handlers and detach the platform. No thread may
+ * be in enclave mode or inside a signal handler when this is called. */
 void sgx_entry_fini(void);
 
 /* __vdso_sgx_enter_enclave. */

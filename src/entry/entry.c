@@ -133,6 +133,10 @@ void sgx_entry_fini(void)
 	    (uint8_t *)cur.ss_sp < p->altstacks + (size_t)ENTRY_MAX_THREADS * ENTRY_ALTSTACK_SIZE)
 		sigaltstack(&ss, NULL);
 	atomic_store(&entry_platform, NULL);
+	/* The alternate stacks stay mapped: other threads may still have theirs
+	 * registered with the kernel. The platform itself goes; no thread may be
+	 * inside a handler or an enclave when fini is called (entry.h). */
+	free(p);
 }
 
 int sgx_entry_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)

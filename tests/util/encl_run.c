@@ -117,8 +117,8 @@ fail:
 
 void er_teardown(struct er_enclave *e)
 {
-	/* No sgx_entry_fini(): it leaks the platform it detaches (LeakSanitizer
-	 * would fail every test). The process ends with the test anyway. */
+	/* Detach first: the trap handlers must not see a destroyed os. */
+	sgx_entry_fini();
 	if (e->encl)
 		sgx_encl_release(e->encl);
 	if (e->os)
