@@ -733,3 +733,36 @@ Test(entry_aex, thousand_aex_with_handler_and_eresume)
 	cr_assert_eq(d.rax, 0, "CSSA back at 0");
 	assert_host_fsgs();
 }
+
+/* ---- extended state across AEX and ERESUME --------------------------------- */
+
+static int xmm_handler(long rdi, long rsi, long rdx, long rsp, long r8, long r9,
+		       struct sgx_enclave_run *run)
+{
+	(void)rdi; (void)rsi; (void)rdx; (void)rsp; (void)r8; (void)r9;
+	if (run->function != SGX_ERESUME)
+		return 0;
+	X.calls++;
+	/* The host clobbers XMM0 between the AEX and the ERESUME, as any host
+	 * code may; ERESUME must bring the enclave's value back. */
+	__asm__ volatile("pcmpeqd %%xmm0, %%xmm0" ::: "xmm0");
+	handler_phase(PROBE_TCS0, PROBE_LEN_UD, &X.fr);
+	return SGX_ERESUME;
+}
+
+Test(entry_aex, xmm_state_saved_in_ssa_and_restored_by_eresume)
+{
+	const uint64_t pattern = 0x5eed5a1ef00dcafeull;
+	struct sgx_enclave_run run;
+	uint64_t out[3] = { 0, 0, 0 };
+
+	memset(&X, 0, sizeof(X));
+	run_init(&run, PROBE_TCS0);
+	run.user_handler = (uint64_t)(uintptr_t)xmm_handler;
+	cr_assert_eq(probe_enter(OP_XMM, (unsigned long)out, pattern, SGX_EENTER, 0, 0, &run), 0);
+	cr_assert_eq(X.calls, 1);
+	cr_assert_eq(X.fr.xmm0, pattern, "SSA XSAVE area XMM0 %#lx", (unsigned long)X.fr.xmm0);
+	cr_assert_eq(out[0], PROBE_RESUMED);
+	cr_assert_eq(out[1], pattern, "XMM0 after ERESUME %#lx", (unsigned long)out[1]);
+	cr_assert_eq(out[2], pattern, "XMM15 after ERESUME %#lx", (unsigned long)out[2]);
+}

@@ -64,7 +64,7 @@ static void regs_from_uc(struct sgx_regs *r, const ucontext_t *uc, uint64_t fs, 
 	r->xsave_size = 0;
 	if (fp) {
 		memcpy(&magic, fp + 464, 4);
-		memcpy(&size, fp + 476, 4); /* fx_sw_bytes.xstate_size */
+		memcpy(&size, fp + 480, 4); /* fx_sw_bytes.xstate_size (magic1 464, extended_size 468, xfeatures 472) */
 		if (magic == FP_XSTATE_MAGIC1 && size >= 576) {
 			r->xsave = (void *)fp;
 			r->xsave_size = size;
@@ -214,6 +214,7 @@ static void deliver_fault(struct entry_platform *p, struct entry_thread *t, ucon
 	siginfo_t si;
 	int sig;
 
+	entry_trace(TRACE_FAULT, f->vector, f->addr);
 	if ((rip == (uint64_t)(uintptr_t)sgx_vdso_aep ||
 	     rip == (uint64_t)(uintptr_t)sgx_vdso_enclu) &&
 	    f->vector != X86_TRAP_DB && f->vector != X86_TRAP_BP) {
@@ -282,6 +283,7 @@ static void aex_and_deliver(struct entry_platform *p, struct entry_thread *t, in
 	sgx_aex(p->cpu, &t->lp, regs, ev);
 	regs_to_uc(uc, regs);
 	atomic_fetch_add(&p->aex, 1);
+	entry_trace(TRACE_AEX, ev->exception ? ev->vector : TRACE_AEX_SIGNAL, ev->addr);
 	if (!ev->exception) {
 		atomic_fetch_add(&p->aex_signal, 1);
 		entry_deliver_to_app(p, t, sig, si, uc);
@@ -305,6 +307,7 @@ static void handle_enclu(struct entry_platform *p, struct entry_thread *t, int s
 
 	if (leaf < 10)
 		atomic_fetch_add(&p->enclu[leaf], 1);
+	entry_trace(TRACE_ENCLU, leaf, regs->rbx);
 	ret = sgx_enclu(p->cpu, &t->lp, regs, &f);
 	if (!sgx_leaf_faulted(ret)) {
 		regs_to_uc(uc, regs);
@@ -507,6 +510,7 @@ int sgx_entry_fast_eenter(struct fast_eenter_frame *fr)
 	regs.fsbase = fsgs_read_fs(p);
 	regs.gsbase = fsgs_read_gs(p);
 	atomic_fetch_add(&p->enclu[SGX_EENTER], 1);
+	entry_trace(TRACE_ENCLU, SGX_EENTER, fr->tcs);
 	ret = sgx_enclu(p->cpu, &t->lp, &regs, &f);
 	if (ret)
 		goto fault;

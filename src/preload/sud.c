@@ -242,7 +242,7 @@ static void sys_rt_sigreturn(ucontext_t *uc)
 	if (app.uc_mcontext.fpregs && our_fp) {
 		uint32_t size = 512;
 
-		app_read(&size, (uint64_t)app.uc_mcontext.fpregs + 476, 4);
+		app_read(&size, (uint64_t)app.uc_mcontext.fpregs + 480, 4); /* xstate_size */
 		if (size < 512 || size > 64 * 1024)
 			size = 512;
 		app_read(our_fp, (uint64_t)app.uc_mcontext.fpregs, size);
@@ -566,6 +566,10 @@ void preload_syscall(struct entry_platform *p, struct entry_thread *t, ucontext_
 	case SYS_execve:
 	case SYS_execveat:
 		ret = sys_execve(t, uc, nr, a);
+		break;
+	case SYS_exit_group:
+		preload_report(); /* even for a program that skips its destructors */
+		ret = preload_forward(uc, nr, a);
 		break;
 	case SYS_open:
 	case SYS_openat:

@@ -29,6 +29,9 @@
  *   7  [RSI+8] := 1, then spin until the u64 at [RSI] is non-zero
  *   8  copy SSA frame RDX like the handler phase (CSSA 0 at [RSI+200])
  *   9  byte store to the TCS#1 page at 0x1123 (#PF: EPCM, not a PT_REG page)
+ *   10 XMM0 := XMM15 := RDX, then ud2 (#UD); once resumed, XMM0 and XMM15
+ *      go to [RSI+8] and [RSI+16]. The handler phase copies the frame's
+ *      saved XMM0 (XSAVE legacy area, frame + 160) to [RSI+208].
  *   Ops 1-6 and 9 continue after the faulting instruction once it is skipped:
  *   they store RESUMED at [RSI] when RSI != 0.
  * Every op leaves by EEXIT to the RCX received at EENTER. Apart from RAX,
@@ -94,6 +97,8 @@ encl_entry:
 	je	op_frame
 	cmp	$9, %rdi
 	je	op_tcs
+	cmp	$10, %rdi
+	je	op_xmm
 	jmp	leave
 
 op_dump:
@@ -148,6 +153,16 @@ op_tcs:
 	movb	$1, (%rax)		/* c6 00 01 */
 	jmp	resumed
 
+op_xmm:
+	movq	%rdx, %xmm0
+	movq	%rdx, %xmm15
+	ud2
+	movq	%xmm0, %rax
+	mov	%rax, 8(%rsi)
+	movq	%xmm15, %rax
+	mov	%rax, 16(%rsi)
+	jmp	resumed
+
 op_gp:
 	hlt
 	jmp	resumed
@@ -180,6 +195,8 @@ copy_frame:
 	lea	ssa1(%rip), %r9
 1:	shl	$12, %r8
 	add	%r8, %r9
+	mov	160(%r9), %r11		/* saved XMM0, low half */
+	mov	%r11, 208(%rsi)
 	add	$EXINFO_IN_FRAME, %r9
 	add	%rdx, RIP_FROM_EXINFO(%r9)
 	xor	%r10d, %r10d

@@ -22,6 +22,7 @@ enum probe_op {
 	OP_SPIN = 7,  /* [RSI+8] := 1, spin until [RSI] != 0 */
 	OP_FRAME = 8, /* SSA frame RDX -> struct probe_frame at RSI */
 	OP_TCS = 9,   /* byte store to the TCS#1 page */
+	OP_XMM = 10,  /* XMM0/XMM15 := RDX, ud2, report them after the resume */
 };
 
 /* Enclave offsets. */
@@ -60,9 +61,10 @@ struct probe_frame {
 	struct sgx_exinfo exinfo;
 	struct sgx_gprsgx gpr;
 	uint64_t cssa;            /* RAX at the EENTER that copied it */
+	uint64_t xmm0;            /* the frame's saved XMM0 (low half) */
 };
 
-_Static_assert(sizeof(struct probe_frame) == 208, "probe_frame");
+_Static_assert(sizeof(struct probe_frame) == 216, "probe_frame");
 
 /*
  * sgx_enter_enclave with R12-R15 (and RBX, RBP) saved around it. The vDSO
