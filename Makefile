@@ -180,12 +180,13 @@ SIGN_FLAGS := --miscselect 1 --miscselect-mask 1 --isvprodid 1 --isvsvn 1
 EXAMPLES := hello seal attest exception threads
 # Enclave images per example (build/examples/NAME/BASE.elf) and their TCS counts.
 EX_ENCLAVES := hello/enclave seal/enclave seal/enclave2 attest/enclave_a attest/enclave_b \
-	exception/enclave threads/enclave
+	exception/enclave threads/enclave bench/ocall
 TCS_threads/enclave := 4
 CFLAGS_seal/enclave2 := -DSEAL_VARIANT=2
 CFLAGS_attest/enclave_a := -DENCLAVE_NAME='"A"'
 CFLAGS_attest/enclave_b := -DENCLAVE_NAME='"B"'
 SRC_seal/enclave2 := examples/seal/enclave.c
+SRC_bench/ocall := bench/ocall_enclave.c
 SRC_attest/enclave_a := examples/attest/enclave.c
 SRC_attest/enclave_b := examples/attest/enclave.c
 
@@ -230,6 +231,13 @@ $(DEMO_KEY):
 $(BUILD)/examples/%/host: examples/%/host.c examples/common.h $(SDK_HOST_OBJS) $(BUILD)/libsgxemu.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SDK_INC) -o $@ $< $(SDK_HOST_OBJS) $(BUILD)/libsgxemu.a $(LDLIBS)
+
+# bench_ecall drives its enclave through the sdk.
+$(BUILD)/bench/bench_ecall: bench/bench_ecall.c $(SDK_HOST_OBJS) $(BUILD)/libsgxemu.a \
+		$(BUILD)/examples/bench/ocall.elf $(BUILD)/examples/bench/ocall.sig
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SDK_INC) -DOCALL_ENCLAVE='"$(abspath $(BUILD)/examples/bench/ocall)"' \
+		-o $@ $< $(SDK_HOST_OBJS) $(BUILD)/libsgxemu.a $(LDLIBS)
 
 # The example test runs the host programs: build them first.
 $(BUILD)/tests/test_examples $(BUILD)/tests-san/test_examples: | examples

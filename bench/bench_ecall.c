@@ -1,22 +1,20 @@
 /*
- * bench_ecall.c - cost of an enclave round trip against the floor of this
- * design, measured in the same run.
+ * bench_ecall.c - enclave round trips against the floor of this design,
+ * measured in the same run.
  *
- *   baseline raw_trap_ns N      an ENCLU executed outside any enclave, caught
- *                               by a minimal SIGSEGV/SIGILL handler that only
- *                               skips it (one kernel signal round trip)
- *   ecall_ns N                  sgx_enter_enclave(EENTER) into encl-a with
- *                               RDI = 0 (the enclave EEXITs at once): the
- *                               trap-free EENTER plus one trapped EEXIT
- *   ratio ecall_vs_trap X       ecall_ns / raw_trap_ns (target <= 1.3)
- *   ocall_ns N, ratio ocall_vs_trap X
- *                               an ocall is an EEXIT to the host and an
- *                               EENTER back into the same TCS: the
- *                               transitions are those of an ecall seen from
- *                               the other side, measured the same way on
- *                               encl-a (host -> enclave -> host per ocall)
+ *   baseline raw_trap_ns N    an ENCLU executed outside any enclave, caught by
+ *                             a minimal SIGSEGV/SIGILL handler that only skips
+ *                             it: one kernel signal round trip. Every bench
+ *                             ratio of the project is against this.
+ *   ecall_ns N                an empty ecall through the sdk (vDSO EENTER
+ *                             without a trap, the enclave's runtime, EEXIT)
+ *   ratio ecall_vs_trap X     target <= 1.3
+ *   ocall_ns N                one empty ocall from inside an ecall: EEXIT to
+ *                             the host, the host's ocall function, EENTER
+ *                             back, the runtime resuming the ecall
+ *   ratio ocall_vs_trap X
  *
- * Each figure is the best of several rounds. Needs SGXEMU_TESTVECTORS.
+ * Each figure is the best of several rounds.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -25,8 +23,7 @@
 #include <time.h>
 #include <ucontext.h>
 
-#include "sgxemu/entry.h"
-#include "util/encl_load.h"
+#include "sdk/host.h"
 
 #define ROUNDS 7
 #define ITERS 20000
@@ -59,11 +56,11 @@ static double raw_trap_ns(void)
 	sigaction(SIGSEGV, &sa, &old_segv);
 	sigaction(SIGILL, &sa, &old_ill);
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now_ns();
+		double t0 = now_ns(), per;
 
 		for (int i = 0; i < ITERS; i++)
-			__asm__ volatile(".byte 0x0f, 0x01, 0xd7" : : "a"(SGX_EEXIT) : "memory");
-		double per = (now_ns() - t0) / ITERS;
+			__asm__ volatile(".byte 0x0f, 0x01, 0xd7" : : "a"(4 /* EEXIT */) : "memory");
+		per = (now_ns() - t0) / ITERS;
 		if (per < best)
 			best = per;
 	}
@@ -72,22 +69,34 @@ static double raw_trap_ns(void)
 	return best;
 }
 
-static double ecall_ns(uint64_t tcs)
+static long empty_ocall(void *args)
 {
-	struct sgx_enclave_run run;
+	(void)args;
+	return 0;
+}
+
+static void die(const char *what, int r)
+{
+	fprintf(stderr, "bench_ecall: %s: %s\n", what, sdk_strerror(r));
+	exit(1);
+}
+
+/* Best per-call time of `iters` calls of ecall `number` with `arg`, divided
+ * by `per_call` operations each. */
+static double time_ecall(struct sdk_enclave *e, unsigned long number, long arg, int iters,
+			 long ops)
+{
 	double best = 1e30;
+	long ret;
+	int r;
 
-	memset(&run, 0, sizeof(run));
-	run.tcs = tcs;
-	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now_ns();
+	for (int round = 0; round < ROUNDS; round++) {
+		double t0 = now_ns(), per;
 
-		for (int i = 0; i < ITERS; i++)
-			if (sgx_enter_enclave(0, 0, 0, SGX_EENTER, 0, 0, &run) || run.function != SGX_EEXIT) {
-				fprintf(stderr, "bench_ecall: enclave call failed\n");
-				exit(1);
-			}
-		double per = (now_ns() - t0) / ITERS;
+		for (int i = 0; i < iters; i++)
+			if ((r = sdk_ecall(e, 0, number, (void *)arg, &ret)))
+				die("ecall", r);
+		per = (now_ns() - t0) / ((double)iters * ops);
 		if (per < best)
 			best = per;
 	}
@@ -96,29 +105,24 @@ static double ecall_ns(uint64_t tcs)
 
 int main(void)
 {
-	struct sgx_cpu_config cfg;
-	struct sgx_os *os;
-	struct sgx_encl *encl;
-	struct el_image img;
-	uint64_t base;
-	uint8_t *sig;
-	size_t len;
-	double trap, ecall, ocall;
+	static const sdk_ocall_fn ocalls[] = { empty_ocall };
+	const long n_ocalls = 1000;
+	struct sdk_platform *p;
+	struct sdk_enclave *e;
+	double trap, ecall, ecall_with_ocalls, ocall;
+	char err[256];
 
 	trap = raw_trap_ns();
-
-	sgx_cpu_config_default(&cfg);
-	cfg.epc_size = 16 << 20;
-	if (sgx_os_create(&cfg, &os) || sgx_encl_open(os, &encl) ||
-	    el_image_load(el_vector_path("elf/encl-a.elf"), 0x1000, &img) ||
-	    el_create(encl, &img, 0, &base) || el_add_all(encl, &img) ||
-	    !(sig = el_read_file(el_vector_path("sigstruct/encl-a.sigstruct"), &len)) ||
-	    el_init(encl, sig) || el_map_all(encl, &img, base) || sgx_entry_init(os)) {
-		fprintf(stderr, "bench_ecall: cannot load encl-a\n");
+	if (sdk_platform_init(false, &p, err, sizeof(err)) ||
+	    sdk_enclave_load(p, OCALL_ENCLAVE ".elf", OCALL_ENCLAVE ".sig", &e, err, sizeof(err))) {
+		fprintf(stderr, "bench_ecall: %s\n", err);
 		return 1;
 	}
-	ecall = ecall_ns(base);
-	ocall = ecall_ns(base);
+	sdk_enclave_set_ocalls(e, ocalls, 1);
+
+	ecall = time_ecall(e, 0, 0, ITERS, 1);
+	ecall_with_ocalls = time_ecall(e, 1, n_ocalls, ITERS / n_ocalls * 10, 1);
+	ocall = (ecall_with_ocalls - ecall) / n_ocalls;
 
 	printf("baseline raw_trap_ns %.0f\n", trap);
 	printf("ecall_ns %.0f\n", ecall);
@@ -126,10 +130,7 @@ int main(void)
 	printf("ocall_ns %.0f\n", ocall);
 	printf("ratio ocall_vs_trap %.3f\n", ocall / trap);
 
-	sgx_entry_fini();
-	sgx_encl_release(encl);
-	sgx_os_destroy(os);
-	el_image_free(&img);
-	free(sig);
+	sdk_enclave_unload(e);
+	sdk_platform_fini(p);
 	return 0;
 }
