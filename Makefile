@@ -268,3 +268,5 @@ $(BUILD)/libsgxemu-preload.so: $(filter-out $(PRELOAD_OBJS),$(LIB_OBJS)) $(PRELO
 	$(CC) -shared -Wl,-soname,libsgxemu-preload.so -Wl,-z,defs -o $@ $^ $(LDLIBS) -ldl
 
 all: $(BUILD)/libsgxemu-preload.so
+# `sgxemu run` needs the interposer beside the binary.
+$(BUILD)/tests/test_run $(BUILD)/tests-san/test_run: $(BUILD)/libsgxemu-preload.so $(BUILD)/sgxemu

@@ -12,6 +12,7 @@
 
 int cmd_info(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 
 /* Print the usage text on stderr. */

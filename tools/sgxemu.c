@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "info", cmd_info },
 	{ "measure", cmd_measure },
+	{ "run", cmd_run },
 	{ "sign", cmd_sign },
 };
 
@@ -26,6 +27,13 @@ void usage(void)
 	      "        SPEC: e.g. +sgx2,-kss; SIZE: bytes with optional K, M or G suffix.\n"
 	      "  measure [--heap BYTES] ENCLAVE.elf\n"
 	      "        Print the MRENCLAVE of an enclave ELF (then SECS.SIZE).\n"
+	      "  run [--epc SIZE] [--features SPEC] [--platform-key FILE] [--trace FILE]\n"
+	      "      [--stats] -- PROGRAM [ARGS...]\n"
+	      "        Run an unmodified SGX program (and the programs it starts) on the\n"
+	      "        emulated platform: /dev/sgx_enclave, ENCLU and the vDSO work as on\n"
+	      "        SGX hardware. --platform-key: the root-key file (created if absent);\n"
+	      "        --trace: write the SGX events as Chrome trace JSON (Perfetto);\n"
+	      "        --stats: print leaf, AEX and EPC counts on stderr at exit.\n"
 	      "  sign --key KEY.pem --out SIGSTRUCT [--heap BYTES] [--date YYYYMMDD]\n"
 	      "       [--isvprodid N] [--isvsvn N] [--vendor 0|0x8086] [--swdefined HEX]\n"
 	      "       [--attributes HEX] [--attributes-mask HEX] [--xfrm HEX] [--xfrm-mask HEX]\n"

@@ -156,6 +156,14 @@ struct sgx_encls_regs {
  * return an error code, regs->rax receives it too. */
 int sgx_encls(struct sgx_cpu *cpu, struct sgx_encls_regs *regs, struct sgx_fault *fault);
 
+/* Instrumentation: how many times each ENCLS leaf (by number) has been
+ * executed on this CPU, faulting and failing executions included. */
+void sgx_cpu_get_encls_counts(const struct sgx_cpu *cpu, uint64_t out[16]);
+/* Call fn(leaf) at the start of every ENCLS (any leaf number, before its
+ * checks), on the executing thread; NULL removes the hook. fn must be
+ * async-signal-safe: ENCLS may run inside a signal handler. */
+void sgx_cpu_set_trace_hook(struct sgx_cpu *cpu, void (*fn)(uint32_t leaf));
+
 /* The leaves one by one (same contract). */
 int sgx_ecreate(struct sgx_cpu *cpu, uint64_t pageinfo, uint64_t epc_page, struct sgx_fault *f);
 int sgx_eadd(struct sgx_cpu *cpu, uint64_t pageinfo, uint64_t epc_page, struct sgx_fault *f);

@@ -67,6 +67,11 @@ struct sgx_cpu {
 	/* ENCLS leaves run one at a time: the EPCM "in use by another
 	 * instruction" states never become visible to software. */
 	pthread_mutex_t lock;
+
+	/* Instrumentation: ENCLS executions by leaf number (faulting and
+	 * failing ones included), and a hook told of each one. */
+	_Atomic uint64_t encls[16];
+	void (*_Atomic trace_hook)(uint32_t leaf);
 };
 
 /* ---- helpers shared by the leaves (epc.c) ---- */

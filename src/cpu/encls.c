@@ -37,8 +37,13 @@ static int ud(struct sgx_fault *f)
 int sgx_encls(struct sgx_cpu *cpu, struct sgx_encls_regs *r, struct sgx_fault *f)
 {
 	uint32_t leaf = (uint32_t)r->rax;
+	void (*hook)(uint32_t) = atomic_load_explicit(&cpu->trace_hook, memory_order_relaxed);
 	int ret;
 
+	if (leaf < 16)
+		atomic_fetch_add_explicit(&cpu->encls[leaf], 1, memory_order_relaxed);
+	if (hook)
+		hook(leaf);
 	if (!cpu_has(cpu, SGX_FEAT_SGX1))
 		return ud(f);
 	if (!leaf_supported(cpu, leaf))
@@ -75,6 +80,17 @@ int sgx_encls(struct sgx_cpu *cpu, struct sgx_encls_regs *r, struct sgx_fault *f
 	    leaf != SGX_EEXTEND)
 		r->rax = (uint64_t)ret;
 	return ret;
+}
+
+void sgx_cpu_get_encls_counts(const struct sgx_cpu *cpu, uint64_t out[16])
+{
+	for (int i = 0; i < 16; i++)
+		out[i] = atomic_load_explicit(&cpu->encls[i], memory_order_relaxed);
+}
+
+void sgx_cpu_set_trace_hook(struct sgx_cpu *cpu, void (*fn)(uint32_t leaf))
+{
+	atomic_store(&cpu->trace_hook, fn);
 }
 
 static int encls3(struct sgx_cpu *cpu, uint32_t leaf, uint64_t rbx, uint64_t rcx,

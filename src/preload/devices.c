@@ -134,9 +134,13 @@ long dev_open(const char *path, int flags, bool *handled)
 
 long dev_ioctl(struct preload_file *f, unsigned long cmd, unsigned long arg)
 {
+	long ret;
+
 	if (f->kind != DEV_ENCLAVE)
 		return -ENOTTY; /* /dev/sgx_provision has no operations */
-	return sgx_encl_ioctl(f->encl, (unsigned int)cmd, arg);
+	ret = sgx_encl_ioctl(f->encl, (unsigned int)cmd, arg);
+	entry_trace(TRACE_IOCTL, (uint32_t)(cmd & 0xff), (uint64_t)ret);
+	return ret;
 }
 
 void dev_dup(int fd, long newfd)

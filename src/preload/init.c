@@ -8,12 +8,19 @@
  * on for the main thread; from then on every system call of the program
  * passes through preload_syscall(). A platform that cannot be created is a
  * fatal error, reported with the reason, before the program's main() runs.
+ * With SGXEMU_TRACE (a file) and SGXEMU_STATS set, the process records its
+ * SGX events and, at exit, writes them there and prints a table of counts.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <elf.h>
@@ -68,6 +75,153 @@ static void read_config(struct sgx_cpu_config *cfg)
 		die("SGXEMU_FEATURES", err);
 	if (sgx_platform_root_key(cfg->root_key, getenv("SGXEMU_PLATFORM_KEY"), err, sizeof(err)))
 		die("platform key", err);
+}
+
+/* ---- --trace and --stats ---------------------------------------------------- */
+
+static pid_t report_pid; /* the process the constructor ran in */
+static bool want_stats;
+/* stderr as it was at startup: programs may close theirs before exiting
+ * (gnulib's close_stdout does). Used while it is still the same file. */
+static int stats_fd = 2;
+static dev_t stats_dev;
+static ino_t stats_ino;
+static atomic_flag reported = ATOMIC_FLAG_INIT;
+
+static void trace_encls(uint32_t leaf)
+{
+	entry_trace(TRACE_ENCLS, leaf, 0);
+}
+
+static void start_trace(void)
+{
+	const char *path = getenv("SGXEMU_TRACE");
+	const char *stats = getenv("SGXEMU_STATS");
+	int ret;
+
+	want_stats = stats && *stats && strcmp(stats, "0");
+	if (want_stats) {
+		struct stat st;
+		long fd = sgx_syscall6(SYS_fcntl, 2, F_DUPFD_CLOEXEC, 1000, 0, 0, 0);
+
+		if (fd >= 0 && !sgx_syscall6(SYS_fstat, fd, (long)&st, 0, 0, 0, 0)) {
+			stats_fd = (int)fd;
+			stats_dev = st.st_dev;
+			stats_ino = st.st_ino;
+		}
+	}
+	if (!path || !*path)
+		return;
+	ret = entry_trace_enable(path);
+	if (ret) {
+		fprintf(stderr, "sgxemu: cannot write the trace file %s: %s\n", path,
+			strerror(-ret));
+		_exit(127);
+	}
+	sgx_cpu_set_trace_hook(sgx_os_cpu(preload.os), trace_encls);
+}
+
+struct text {
+	char buf[2048];
+	size_t len;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	size_t room = sizeof(t->buf) - t->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/* One line "  LABEL  NAME n  NAME n ..." of the non-zero counts. */
+static void text_counts(struct text *t, const char *label, const uint64_t *v, unsigned n,
+			const char *(*name)(uint32_t))
+{
+	bool any = false;
+
+	text_add(t, "  %-5s", label);
+	for (unsigned i = 0; i < n; i++) {
+		if (!v[i])
+			continue;
+		if (name(i))
+			text_add(t, "  %s %" PRIu64, name(i), v[i]);
+		else
+			text_add(t, "  leaf%u %" PRIu64, i, v[i]);
+		any = true;
+	}
+	text_add(t, "%s\n", any ? "" : "  none");
+}
+
+static void print_stats(void)
+{
+	struct sgx_entry_stats es;
+	uint64_t encls[16], in_use, high;
+	struct text t = { .len = 0 };
+	struct stat st;
+
+	sgx_cpu_get_encls_counts(sgx_os_cpu(preload.os), encls);
+	sgx_entry_get_stats(&es);
+	sgx_os_epc_usage(preload.os, &in_use, &high);
+	text_add(&t, "sgxemu stats (pid %d, %s)\n", (int)report_pid, program_invocation_name);
+	text_counts(&t, "ENCLS", encls, 16, entry_encls_name);
+	text_counts(&t, "ENCLU", es.enclu, 10, entry_enclu_name);
+	text_add(&t, "  AEX    total %" PRIu64, es.aex);
+	for (unsigned v = 0; v < 32; v++) {
+		if (!es.aex_by_vector[v])
+			continue;
+		if (entry_vector_name(v))
+			text_add(&t, "  %s %" PRIu64, entry_vector_name(v), es.aex_by_vector[v]);
+		else
+			text_add(&t, "  vector%u %" PRIu64, v, es.aex_by_vector[v]);
+	}
+	if (es.aex_signal)
+		text_add(&t, "  signal %" PRIu64, es.aex_signal);
+	text_add(&t, "\n  FAULTS %" PRIu64 " delivered\n", entry_trace_count(TRACE_FAULT));
+	text_add(&t, "  EPC    in use %" PRIu64 " pages, high-water %" PRIu64 " pages\n",
+		 in_use, high);
+	if (entry_trace_dropped())
+		text_add(&t, "  TRACE  %" PRIu64 " events dropped (buffer full)\n",
+			 entry_trace_dropped());
+	if (stats_fd != 2 && (sgx_syscall6(SYS_fstat, stats_fd, (long)&st, 0, 0, 0, 0) ||
+			      st.st_dev != stats_dev || st.st_ino != stats_ino))
+		stats_fd = 2;
+	for (size_t off = 0; off < t.len;) {
+		long n = sgx_syscall6(SYS_write, stats_fd, (long)(t.buf + off), (long)(t.len - off),
+				      0, 0, 0);
+
+		if (n <= 0 && n != -EINTR)
+			break;
+		if (n > 0)
+			off += (size_t)n;
+	}
+}
+
+/*
+ * The trace file and the stats table, once per process: at exit_group
+ * (sud.c), whatever way the program ends, or from the destructor. A fork
+ * child that never exec'd reports nothing (its counts began as its parent's).
+ */
+void preload_report(void)
+{
+	if (!preload.os || sgx_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0) != report_pid ||
+	    atomic_flag_test_and_set(&reported))
+		return;
+	entry_trace_write();
+	if (want_stats)
+		print_stats();
+}
+
+__attribute__((destructor)) static void preload_fini(void)
+{
+	preload_report();
 }
 
 /* SGXEMU_* settings travel with exec even through a cleared environment. */
@@ -128,6 +282,8 @@ __attribute__((constructor)) static void preload_init(void)
 	ret = sgx_entry_init(preload.os);
 	if (ret)
 		die("cannot install the trap handlers", strerror(-ret));
+	report_pid = getpid();
+	start_trace();
 	p = atomic_load(&entry_platform);
 	preload.p = p;
 	p->syscall_hook = preload_syscall;

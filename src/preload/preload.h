@@ -45,6 +45,9 @@ struct preload {
 
 extern struct preload preload;
 
+/* init.c: write the trace and print the stats, once per process. */
+void preload_report(void);
+
 /* sud.c */
 /* Switch dispatch on for the calling thread, t its slot; the selector starts
  * as given (ALLOW from inside a handler, whose exit then blocks it). */
