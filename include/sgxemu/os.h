@@ -79,6 +79,22 @@ int sgx_encl_secs(const struct sgx_encl *encl, uint64_t *secs_frame, uint64_t *b
  * SGX_IOC_ENCLAVE_PROVISION recognizes. fd or -errno. */
 int sgx_os_open_provision(struct sgx_os *os);
 
+/* ---- /dev/sgx_vepc ---------------------------------------------------------- */
+
+struct sgx_vepc;
+/* open(): a new vEPC file. 0 or -errno. */
+int sgx_vepc_open(struct sgx_os *os, struct sgx_vepc **out);
+/* mmap(): MAP_SHARED only (else -EINVAL); the range gets raw EPC pages.
+ * The address, or -errno as for sgx_encl_mmap. */
+uint64_t sgx_vepc_mmap(struct sgx_vepc *v, uint64_t addr, uint64_t len, int prot, int flags,
+		       uint64_t pgoff);
+/* ioctl(): SGX_IOC_VEPC_REMOVE_ALL (arg 0, else -EINVAL): EREMOVE every page;
+ * the number of SECS pages that still have children, or -EBUSY. Other
+ * commands -ENOTTY. */
+long sgx_vepc_ioctl(struct sgx_vepc *v, unsigned int cmd, unsigned long arg);
+/* Last close: EREMOVE everything and free the frames. */
+void sgx_vepc_release(struct sgx_vepc *v);
+
 /* ---- Statistics ------------------------------------------------------------ */
 
 /* EPC frames in use (SECS, pages, VA) and the high-water mark. */

@@ -41,6 +41,10 @@ bool dev_is_path(const char *path, enum sgx_devkind *kind)
 		*kind = DEV_PROVISION;
 		return true;
 	}
+	if (!strcmp(path, "/dev/sgx_vepc")) {
+		*kind = DEV_VEPC;
+		return true;
+	}
 	return false;
 }
 
@@ -48,11 +52,11 @@ void dev_fake_stat(enum sgx_devkind kind, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_dev = makedev(0, 5);
-	st->st_ino = kind == DEV_ENCLAVE ? 1125 : 1126;
+	st->st_ino = 1124 + (ino_t)kind;
 	st->st_mode = S_IFCHR | (kind == DEV_ENCLAVE ? 0666 : 0660);
 	st->st_nlink = 1;
 	/* misc devices: major 10, dynamic minors */
-	st->st_rdev = makedev(10, kind == DEV_ENCLAVE ? 125 : 126);
+	st->st_rdev = makedev(10, 124 + kind);
 	st->st_blksize = 4096;
 }
 
@@ -89,6 +93,7 @@ long dev_open(const char *path, int flags, bool *handled)
 	enum sgx_devkind kind;
 	struct preload_file *slot = NULL;
 	struct sgx_encl *encl = NULL;
+	struct sgx_vepc *vepc = NULL;
 	dev_t dev;
 	ino_t ino;
 	long fd;
@@ -105,15 +110,17 @@ long dev_open(const char *path, int flags, bool *handled)
 		if (fd >= 0 && !(flags & O_CLOEXEC))
 			sgx_syscall6(SYS_fcntl, fd, F_SETFD, 0, 0, 0, 0);
 	} else {
-		ret = sgx_encl_open(preload.os, &encl);
+		ret = kind == DEV_ENCLAVE ? sgx_encl_open(preload.os, &encl)
+					  : sgx_vepc_open(preload.os, &vepc);
 		if (ret)
 			return ret;
-		fd = sgx_syscall6(SYS_memfd_create, (long)"sgx_enclave",
+		fd = sgx_syscall6(SYS_memfd_create, (long)(kind == DEV_ENCLAVE ? "sgx_enclave" : "sgx_vepc"),
 				  (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0, 0, 0, 0, 0);
 	}
 	if (fd < 0 || fd_identity((int)fd, &dev, &ino)) {
 		if (encl)
 			sgx_encl_release(encl);
+		sgx_vepc_release(vepc);
 		return fd < 0 ? fd : -EIO;
 	}
 	files_lock();
@@ -121,12 +128,13 @@ long dev_open(const char *path, int flags, bool *handled)
 		if (preload.files[i].kind == DEV_NONE)
 			slot = &preload.files[i];
 	if (slot)
-		*slot = (struct preload_file){ dev, ino, kind, encl, 1 };
+		*slot = (struct preload_file){ dev, ino, kind, encl, vepc, 1 };
 	files_unlock();
 	if (!slot) {
 		sgx_syscall6(SYS_close, fd, 0, 0, 0, 0, 0);
 		if (encl)
 			sgx_encl_release(encl);
+		sgx_vepc_release(vepc);
 		return -ENFILE;
 	}
 	return fd;
@@ -136,9 +144,12 @@ long dev_ioctl(struct preload_file *f, unsigned long cmd, unsigned long arg)
 {
 	long ret;
 
-	if (f->kind != DEV_ENCLAVE)
+	if (f->kind == DEV_VEPC)
+		ret = sgx_vepc_ioctl(f->vepc, (unsigned int)cmd, arg);
+	else if (f->kind == DEV_ENCLAVE)
+		ret = sgx_encl_ioctl(f->encl, (unsigned int)cmd, arg);
+	else
 		return -ENOTTY; /* /dev/sgx_provision has no operations */
-	ret = sgx_encl_ioctl(f->encl, (unsigned int)cmd, arg);
 	entry_trace(TRACE_IOCTL, (uint32_t)(cmd & 0xff), (uint64_t)ret);
 	return ret;
 }
@@ -160,10 +171,15 @@ void dev_maybe_release(void)
 	for (int i = 0; i < PRELOAD_MAX_FILES; i++) {
 		struct preload_file *f = &preload.files[i];
 		struct sgx_encl *encl = NULL;
+		struct sgx_vepc *vepc = NULL;
 
 		files_lock();
 		if (f->kind == DEV_ENCLAVE && f->refs <= 0 && !sgx_encl_has_vmas(f->encl)) {
 			encl = f->encl;
+			f->kind = DEV_NONE;
+		} else if (f->kind == DEV_VEPC && f->refs <= 0) {
+			/* Its mappings hold frames, released with the file. */
+			vepc = f->vepc;
 			f->kind = DEV_NONE;
 		} else if (f->kind == DEV_PROVISION && f->refs <= 0) {
 			f->kind = DEV_NONE;
@@ -171,6 +187,7 @@ void dev_maybe_release(void)
 		files_unlock();
 		if (encl)
 			sgx_encl_release(encl);
+		sgx_vepc_release(vepc);
 	}
 }
 

@@ -18,7 +18,7 @@
 
 #include "entry/entry.h"
 
-enum sgx_devkind { DEV_NONE, DEV_ENCLAVE, DEV_PROVISION };
+enum sgx_devkind { DEV_NONE, DEV_ENCLAVE, DEV_PROVISION, DEV_VEPC };
 
 /* An open /dev/sgx_* file: a memfd we created, known by its inode, so that
  * dup()ed and inherited descriptors find the same file. */
@@ -27,6 +27,7 @@ struct preload_file {
 	ino_t ino;
 	enum sgx_devkind kind;
 	struct sgx_encl *encl;
+	struct sgx_vepc *vepc;
 	int refs; /* descriptors we know of */
 };
 

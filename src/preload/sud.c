@@ -475,6 +475,9 @@ static long sys_mmap(ucontext_t *uc, const long a[6])
 	int fd = (int)a[4];
 
 	if (!(a[3] & MAP_ANONYMOUS) && fd >= 0 && (f = dev_lookup(fd))) {
+		if (f->kind == DEV_VEPC)
+			return (long)sgx_vepc_mmap(f->vepc, (uint64_t)a[0], (uint64_t)a[1], (int)a[2],
+						   (int)a[3], (uint64_t)a[5]);
 		if (f->kind != DEV_ENCLAVE)
 			return -ENODEV;
 		return (long)sgx_encl_mmap(f->encl, (uint64_t)a[0], (uint64_t)a[1], (int)a[2],
