@@ -36,6 +36,16 @@ struct sgx_mmu {
 	 * (non-EPC) memory. Must be async-signal-safe: it runs in trap handlers.
 	 */
 	int64_t (*translate)(void *ctx, uint64_t la, unsigned access, struct sgx_fault *f);
+	/*
+	 * The OS's page-fault handler for an enclave address (Linux's
+	 * sgx_vma_fault), called for a fault the page tables raised: it may
+	 * EAUG a page into a mapped hole of an initialized SGX2 enclave, and it
+	 * brings the host mapping of a page up to date after its EPCM entry
+	 * changed (EACCEPT, EMODPE, EMODPR...). Returns 0 when the access
+	 * should be retried, -1 when the fault stands (SIGBUS in Linux terms).
+	 * NULL: no such handler. Runs in trap handlers.
+	 */
+	int (*fault)(void *ctx, uint64_t la, unsigned access);
 	void *ctx;
 };
 

@@ -174,6 +174,13 @@ int sgx_eremove(struct sgx_cpu *cpu, uint64_t epc_page, struct sgx_fault *f);
 int sgx_edbgrd(struct sgx_cpu *cpu, uint64_t *data, uint64_t epc_addr, struct sgx_fault *f);
 int sgx_edbgwr(struct sgx_cpu *cpu, uint64_t data, uint64_t epc_addr, struct sgx_fault *f);
 
+/* SGX2 (CPUID.12.0:EAX[1]); without the feature they are #GP like any
+ * unsupported leaf. ETRACK is the SGX1 leaf the SGX2 flows need. */
+int sgx_eaug(struct sgx_cpu *cpu, uint64_t pageinfo, uint64_t epc_page, struct sgx_fault *f);
+int sgx_emodpr(struct sgx_cpu *cpu, uint64_t secinfo, uint64_t epc_page, struct sgx_fault *f);
+int sgx_emodt(struct sgx_cpu *cpu, uint64_t secinfo, uint64_t epc_page, struct sgx_fault *f);
+int sgx_etrack(struct sgx_cpu *cpu, uint64_t secs, struct sgx_fault *f);
+
 /* ---- Crypto helpers shared by the CPU, tools and tests ------------------ */
 
 /* MRSIGNER: SHA-256 of the 384-byte little-endian modulus. */
