@@ -49,6 +49,9 @@ struct sgx_mmu {
 	void *ctx;
 };
 
+/* The OS's page-fault handler (sgx_mmu.fault), or -1 if there is none. */
+int sgx_cpu_os_fault(struct sgx_cpu *cpu, uint64_t la, unsigned access);
+
 /* Install the page tables the CPU walks (NULL: no enclave memory mapped). */
 void sgx_cpu_set_mmu(struct sgx_cpu *cpu, const struct sgx_mmu *mmu);
 

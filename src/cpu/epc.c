@@ -137,6 +137,11 @@ void sgx_cpu_set_mmu(struct sgx_cpu *cpu, const struct sgx_mmu *mmu)
 		memset(&cpu->mmu, 0, sizeof(cpu->mmu));
 }
 
+int sgx_cpu_os_fault(struct sgx_cpu *cpu, uint64_t la, unsigned access)
+{
+	return cpu->mmu.fault ? cpu->mmu.fault(cpu->mmu.ctx, la, access) : -1;
+}
+
 const struct sgx_cpu_config *sgx_cpu_get_config(const struct sgx_cpu *cpu)
 {
 	return &cpu->cfg;

@@ -314,6 +314,16 @@ static void handle_enclu(struct entry_platform *p, struct entry_thread *t, int s
 		return;
 	}
 	*regs = saved;
+	if (was_inside && f.vector == X86_TRAP_PF &&
+	    !(f.error_code & (X86_PF_PROT | X86_PF_SGX)) &&
+	    sgx_lp_in_elrange(&t->lp, f.addr) &&
+	    sgx_cpu_os_fault(p->cpu, f.addr, (f.error_code & X86_PF_WRITE) ? SGX_ACCESS_WRITE
+									 : SGX_ACCESS_READ) == 0) {
+		/* The driver supplied the page (EACCEPT of an unbacked page EAUGs
+		 * it transparently): execute the ENCLU again. */
+		regs_to_uc(uc, regs);
+		return;
+	}
 	if (was_inside) {
 		/* A leaf that faults inside the enclave is an exception there. */
 		struct sgx_aex_event ev = { true, f.vector, f.error_code, f.addr };
@@ -358,12 +368,26 @@ static bool classify_event(struct entry_platform *p, struct entry_thread *t, int
 		ev->error_code = X86_PF_USER | ((uint32_t)g[REG_ERR] & X86_PF_WRITE);
 	}
 	if (ev->vector == X86_TRAP_PF) {
+		unsigned access = pf_access(g[REG_ERR]);
+
 		ev->addr = (uint64_t)(uintptr_t)si->si_addr;
-		switch (sgx_enclave_access_fault(p->cpu, &t->lp, ev->addr,
-						 pf_access(g[REG_ERR]), &f)) {
+		switch (sgx_enclave_access_fault(p->cpu, &t->lp, ev->addr, access, &f)) {
 		case 0:
-			return false;
+			/* Page tables and EPCM allow it: the host mapping is
+			 * behind an EPCM change (EACCEPT, EMODPE...). The
+			 * driver brings it up to date; then retry. */
+			if (sgx_cpu_os_fault(p->cpu, ev->addr, access) == 0)
+				return false;
+			ev->error_code = X86_PF_PROT | X86_PF_USER | X86_PF_SGX |
+					 (access == SGX_ACCESS_WRITE ? X86_PF_WRITE : 0) |
+					 (access == SGX_ACCESS_EXEC ? X86_PF_INSTR : 0);
+			break;
 		case 1:
+			/* Not present in the page tables: the driver's fault
+			 * path may supply a page (EAUG on an SGX2 enclave). */
+			if (!(f.error_code & (X86_PF_PROT | X86_PF_SGX)) &&
+			    sgx_cpu_os_fault(p->cpu, ev->addr, access) == 0)
+				return false;
 			ev->error_code = f.error_code;
 			break;
 		default: /* ordinary memory: the host's error code stands */
