@@ -118,6 +118,10 @@ int sgx_enclave_fetch(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint64_t la,
 int sgx_enclave_access_fault(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint64_t la,
 			     unsigned access, struct sgx_fault *f);
 
+/* Would a debugger be allowed to single-step lp's current TCS (debug
+ * enclave, TCS.FLAGS.DBGOPTIN)? */
+bool sgx_lp_debug_optin(struct sgx_cpu *cpu, const struct sgx_lp *lp);
+
 /* Is `la` inside the ELRANGE of the enclave lp is executing? */
 static inline bool sgx_lp_in_elrange(const struct sgx_lp *lp, uint64_t la)
 {

@@ -55,8 +55,28 @@ struct sgx_entry_stats {
 	uint64_t aex;
 	uint64_t aex_by_vector[32];
 	uint64_t aex_signal;    /* AEXs caused by signals (interrupts) */
+	uint64_t aex_injected;  /* of which sgxemu injected (timers, inject_thread) */
+	uint64_t single_steps;  /* #DB AEXs taken while single-stepping */
 };
 void sgx_entry_get_stats(struct sgx_entry_stats *out);
+
+/* ---- Interrupts on demand (src/entry/inject.c) ----------------------------- */
+
+/* The signal sgxemu injects AEXs with; the application must not use it. */
+#define SGX_INJECT_SIGNAL 63
+
+/* An AEX every `usec` microseconds on every thread while it runs enclave
+ * code (per-thread timers, armed at each thread's next entry); 0 stops it. */
+int sgx_entry_inject_every(uint64_t usec);
+/* One AEX on thread `tid` now (if it is in enclave mode when it lands). */
+int sgx_entry_inject_thread(int tid);
+/* Single-step debug enclaves: TF on entries into TCSs with DBGOPTIN. */
+void sgx_entry_single_step(bool on);
+/* Called after every AEX with the TCS, the interrupted RIP (from the SSA) and
+ * the vector (0xff: an interrupt); `injected` for sgxemu's own. NULL: none.
+ * It runs in the trap handler. */
+typedef void (*sgx_aex_observer_t)(uint64_t tcs, uint64_t rip, uint32_t vector, bool injected);
+void sgx_entry_set_aex_observer(sgx_aex_observer_t fn);
 
 #ifdef __cplusplus
 }

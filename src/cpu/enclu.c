@@ -566,3 +566,11 @@ int sgx_enclave_access_fault(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint6
 	pthread_mutex_unlock(&cpu->lock);
 	return ret ? 1 : 0;
 }
+
+bool sgx_lp_debug_optin(struct sgx_cpu *cpu, const struct sgx_lp *lp)
+{
+	const struct sgx_tcs *tcs = frame_ptr(cpu, lp->tcs_frame);
+
+	return lp->in_enclave && (tcs->flags & SGX_TCS_DBGOPTIN) &&
+	       (secs_page(cpu, lp->secs_frame)->attributes.flags & SGX_ATTR_DEBUG);
+}

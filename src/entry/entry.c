@@ -180,4 +180,6 @@ void sgx_entry_get_stats(struct sgx_entry_stats *out)
 		out->aex_by_vector[i] = atomic_load(&p->aex_by_vector[i]);
 	out->aex = atomic_load(&p->aex);
 	out->aex_signal = atomic_load(&p->aex_signal);
+	out->aex_injected = atomic_load(&p->aex_injected);
+	out->single_steps = atomic_load(&p->single_steps);
 }

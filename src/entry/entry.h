@@ -36,6 +36,9 @@ struct entry_thread {
 	 * virtualized under the interposer); sgxemu's is in place otherwise. */
 	stack_t app_ss;
 	bool app_ss_on;
+	/* Its injection timer (inject.c): the period it is armed with, 0 none. */
+	uint64_t timer_usec;
+	int timer_id;
 };
 
 struct entry_platform;
@@ -53,9 +56,12 @@ struct entry_platform {
 	struct sigaction app[NSIG];/* the application's handlers */
 	uint64_t owned;            /* bit n: sgxemu owns signal n */
 	entry_syscall_hook_t syscall_hook;
+	_Atomic uint64_t inject_usec;
+	_Atomic bool single_step;
+	sgx_aex_observer_t observer;
 	uint8_t *altstacks;        /* ENTRY_MAX_THREADS stacks, NORESERVE */
 	struct entry_thread threads[ENTRY_MAX_THREADS];
-	_Atomic uint64_t enclu[10], aex, aex_by_vector[32], aex_signal;
+	_Atomic uint64_t enclu[10], aex, aex_by_vector[32], aex_signal, aex_injected, single_steps;
 };
 
 extern struct entry_platform *_Atomic entry_platform;
@@ -89,6 +95,10 @@ int raw_gettid(void);
 uint64_t fsgs_read_fs(const struct entry_platform *p);
 uint64_t fsgs_read_gs(const struct entry_platform *p);
 void fsgs_write(const struct entry_platform *p, uint64_t fs, uint64_t gs);
+
+/* inject.c */
+void entry_inject_on_entry(struct entry_platform *p, struct entry_thread *t,
+			   struct sgx_regs *regs);
 
 /* cpuid.c */
 bool entry_cpuid_faulting_enable(struct entry_platform *p);

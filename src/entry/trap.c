@@ -279,11 +279,27 @@ static void aex_and_deliver(struct entry_platform *p, struct entry_thread *t, in
 			    const struct sgx_aex_event *ev)
 {
 	struct sgx_fault f = { ev->vector, ev->error_code, ev->addr };
+	uint64_t rip = regs->rip, tcs = t->lp.tcs_la;
+	bool injected = sig == SGX_INJECT_SIGNAL && !ev->exception;
+	bool stepped = ev->exception && ev->vector == X86_TRAP_DB &&
+		       atomic_load(&p->single_step) && si && si->si_code == TRAP_TRACE;
 
 	sgx_aex(p->cpu, &t->lp, regs, ev);
+	if (stepped)
+		regs->rflags &= ~0x100ull; /* the "debugger" takes TF back for the host */
 	regs_to_uc(uc, regs);
 	atomic_fetch_add(&p->aex, 1);
 	entry_trace(TRACE_AEX, ev->exception ? ev->vector : TRACE_AEX_SIGNAL, ev->addr);
+	if (p->observer)
+		p->observer(tcs, rip, ev->exception ? ev->vector : 0xff, injected || stepped);
+	if (injected || stepped) {
+		/* sgxemu's own interrupt: nothing for the application; the
+		 * return to the AEP ERESUMEs. */
+		atomic_fetch_add(injected ? &p->aex_injected : &p->single_steps, 1);
+		if (stepped)
+			atomic_fetch_add(&p->aex_by_vector[X86_TRAP_DB], 1);
+		return;
+	}
 	if (!ev->exception) {
 		atomic_fetch_add(&p->aex_signal, 1);
 		entry_deliver_to_app(p, t, sig, si, uc);
@@ -310,6 +326,8 @@ static void handle_enclu(struct entry_platform *p, struct entry_thread *t, int s
 	entry_trace(TRACE_ENCLU, leaf, regs->rbx);
 	ret = sgx_enclu(p->cpu, &t->lp, regs, &f);
 	if (!sgx_leaf_faulted(ret)) {
+		if (!was_inside && t->lp.in_enclave)
+			entry_inject_on_entry(p, t, regs);
 		regs_to_uc(uc, regs);
 		return;
 	}
@@ -466,6 +484,8 @@ static void trap_dispatch(struct entry_platform *p, struct entry_thread *t, int 
 		fsgs_write(p, fs, gs);
 		return;
 	}
+	if (sig == SGX_INJECT_SIGNAL && !(t && t->lp.in_enclave))
+		return; /* an injected interrupt outside enclave mode: nothing */
 	if (t && t->lp.in_enclave) {
 		if (!classify_event(p, t, sig, si, uc, &ev)) {
 			fsgs_write(p, fs, gs); /* retry the access in the enclave */
@@ -510,8 +530,8 @@ void entry_trap(int sig, siginfo_t *si, void *ctx)
 /* ---- the vDSO's EENTER ---------------------------------------------------- */
 
 /* Called by vdso.S in host context. Returns 0 with the enclave's entry state
- * in fr (FS/GS already loaded: nothing after that may touch TLS), or 1 with
- * the fault. */
+ * in fr (FS/GS already loaded: nothing after that may touch TLS), 1 with the
+ * fault, or 2: take the trapping ENCLU instead. */
 __attribute__((visibility("hidden"))) int sgx_entry_fast_eenter(struct fast_eenter_frame *fr);
 
 int sgx_entry_fast_eenter(struct fast_eenter_frame *fr)
@@ -524,6 +544,10 @@ int sgx_entry_fast_eenter(struct fast_eenter_frame *fr)
 
 	if (!p || !(t = thread_get(p, raw_gettid())))
 		goto fault;
+	/* Single-stepping needs TF in the entered context: the trap path sets
+	 * it through the signal frame. */
+	if (atomic_load(&p->single_step))
+		return 2;
 	memset(&regs, 0, sizeof(regs));
 	regs.rax = SGX_EENTER;
 	regs.rbx = fr->tcs;
@@ -538,6 +562,7 @@ int sgx_entry_fast_eenter(struct fast_eenter_frame *fr)
 	ret = sgx_enclu(p->cpu, &t->lp, &regs, &f);
 	if (ret)
 		goto fault;
+	entry_inject_on_entry(p, t, &regs);
 	fr->out_rip = regs.rip;
 	fr->out_rax = regs.rax;
 	fr->out_rcx = regs.rcx;

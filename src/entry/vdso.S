@@ -102,6 +102,8 @@ sgx_vdso_aep:
 	mov	%rax, FR_RIP(%rsp)
 	mov	%rsp, %rdi
 	call	sgx_entry_fast_eenter
+	cmp	$2, %eax
+	je	.Lfast_eenter_declined
 	test	%eax, %eax
 	jnz	.Lfast_eenter_fault
 
@@ -125,6 +127,22 @@ sgx_vdso_aep:
 	lea	8(%rsp), %rsp
 	/* The target is just below RSP, in the red zone. */
 	jmp	*-8(%rsp)
+
+.Lfast_eenter_declined:
+	/* Restore everything and execute the real ENCLU[EENTER]. */
+	mov	FR_AEP(%rsp), %rcx
+	mov	FR_URSP(%rsp), %rax
+	lea	-(FR_SAVED + 8)(%rax), %rsp
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdx
+	pop	%rsi
+	pop	%rdi
+	lea	8(%rsp), %rsp
+	mov	$EENTER, %eax
+	jmp	sgx_vdso_enclu
 
 .Lfast_eenter_fault:
 	mov	FR_VECTOR(%rsp), %rax
