@@ -139,7 +139,8 @@ void sgx_cpu_config_default(struct sgx_cpu_config *cfg)
 	cfg->epc_phys_base = 0x80200000ull;
 	/* What the CPU model implements today; later leaves extend it. */
 	cfg->features = SGX_FEATURE_BIT(SGX_FEAT_SGX1) | SGX_FEATURE_BIT(SGX_FEAT_KSS) |
-			SGX_FEATURE_BIT(SGX_FEAT_LC);
+			SGX_FEATURE_BIT(SGX_FEAT_LC) | SGX_FEATURE_BIT(SGX_FEAT_EDECCSSA) |
+			SGX_FEATURE_BIT(SGX_FEAT_AEXNOTIFY);
 	cfg->max_enclave_size_64 = 36;
 	cfg->max_enclave_size_32 = 31;
 	cfg->xfrm_allowed = host_xcr0() | SGX_XFRM_LEGACY;
