@@ -59,12 +59,14 @@ static inline struct sdk_enclave *ex_load(struct sdk_platform *p, const char *ba
 	return e;
 }
 
-static inline struct sdk_platform *ex_platform(bool stable)
+/* Fails (exit 1) with the sdk's message when there is no SGX here: outside
+ * `sgxemu run` on a machine without SGX. */
+static inline struct sdk_platform *ex_platform(void)
 {
 	struct sdk_platform *p;
 	char err[512];
 
-	if (sdk_platform_init(stable, &p, err, sizeof(err)))
+	if (sdk_platform_init(&p, err, sizeof(err)))
 		ex_die("platform: %s", err);
 	return p;
 }

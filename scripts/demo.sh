@@ -5,7 +5,8 @@
 # shows the emulated platform, measures and signs the enclave with a throwaway
 # RSA-3072 e=3 key, and checks that `measure` and the SIGSTRUCT agree. Then
 # runs the sdk examples (hello, exception, attest, threads, seal) that
-# `make examples` built into build/examples/NAME/.
+# `make examples` built into build/examples/NAME/, each as an unmodified
+# program under `sgxemu run` (seal with --platform-key build/examples/platform.key).
 set -eu
 
 SGXEMU=${1:?usage: sh scripts/demo.sh PATH/TO/sgxemu}
@@ -73,44 +74,58 @@ if [ -d "$TESTVECTORS" ]; then
 	fi
 fi
 # ---- the sdk examples (built by `make examples`) ----------------------------
+# Each host is an unmodified Linux SGX program (/dev/sgx_enclave, the ioctls
+# of <asm/sgx.h>, __vdso_sgx_enter_enclave): it runs under `sgxemu run`.
 EX=$OUT
+RUN="$SGXEMU run --"
 if [ -x "$EX/hello/host" ]; then
 	step "sdk example: hello (an ecall, a print ocall and a user ocall)"
 	echo "The host loads enclave.elf + enclave.sig through the driver ioctls and calls ecall 0."
-	"$EX/hello/host" demo
+	echo "\$ sgxemu run -- $EX/hello/host demo"
+	$RUN "$EX/hello/host" demo
+	echo "Without sgxemu the same binary finds no SGX and stops:"
+	if "$EX/hello/host" demo; then
+		echo "UNEXPECTED: the host ran without sgxemu"
+		exit 1
+	fi
 
 	step "sdk example: exception (#DE, #UD and #PF handled inside the enclave)"
 	echo "Each fault is an AEX; the host EENTERs the handler phase (CSSA=1) on the same TCS;"
 	echo "the enclave's handler reads SSA frame 0, advances RIP past the instruction, and the"
 	echo "host ERESUMEs."
-	"$EX/exception/host"
+	$RUN "$EX/exception/host"
 
 	step "sdk example: attest (local attestation A -> B)"
-	"$EX/attest/host"
+	$RUN "$EX/attest/host"
 
 	step "sdk example: threads (4 host threads in 4 TCSs)"
-	"$EX/threads/host"
+	$RUN "$EX/threads/host"
 
 	step "sdk example: seal (AES-GCM with EGETKEY(SEAL); keys survive across runs)"
-	# Keep the demo's platform root key inside the build tree unless the
-	# caller chose one.
-	SGXEMU_PLATFORM_KEY=${SGXEMU_PLATFORM_KEY:-$BUILD/examples/platform.key}
-	export SGXEMU_PLATFORM_KEY
-	echo "platform root key: $SGXEMU_PLATFORM_KEY (created 0600 on first use)"
+	# Seal keys derive from the platform root key: every run gets the same
+	# one, a file kept inside the build tree.
+	PLATFORM_KEY=$EX/platform.key
+	if [ ! -f "$PLATFORM_KEY" ]; then
+		(umask 077 && head -c 16 /dev/urandom > "$PLATFORM_KEY")
+		chmod 600 "$PLATFORM_KEY"
+	fi
+	SEAL="$SGXEMU run --platform-key $PLATFORM_KEY -- $EX/seal/host"
+	echo "platform root key: $PLATFORM_KEY (16 random bytes, mode 0600)"
+	echo "each run: sgxemu run --platform-key $PLATFORM_KEY -- $EX/seal/host ..."
 	blob=$EX/seal/demo-mrenclave.blob
 	blob2=$EX/seal/demo-mrsigner.blob
 	echo "-- run 1: seal under the MRENCLAVE policy"
-	"$EX/seal/host" seal "$blob" mrenclave "the launch code is 0000"
+	$SEAL seal "$blob" mrenclave "the launch code is 0000"
 	echo "-- run 2 (a new process): unseal with the same enclave"
-	"$EX/seal/host" unseal "$blob"
+	$SEAL unseal "$blob"
 	echo "-- run 3: the other build (different MRENCLAVE, same signer) tries"
-	if "$EX/seal/host" -2 unseal "$blob"; then
+	if $SEAL -2 unseal "$blob"; then
 		echo "UNEXPECTED: a different MRENCLAVE unsealed an MRENCLAVE-policy blob"
 		exit 1
 	fi
 	echo "-- runs 4 and 5: under the MRSIGNER policy the other build can unseal"
-	"$EX/seal/host" seal "$blob2" mrsigner "shared by every enclave of this signer"
-	"$EX/seal/host" -2 unseal "$blob2"
+	$SEAL seal "$blob2" mrsigner "shared by every enclave of this signer"
+	$SEAL -2 unseal "$blob2"
 else
 	echo
 	echo "(sdk examples not built: run 'make examples' or 'make demo')"

@@ -1,7 +1,9 @@
 /*
  * test_examples.c - run each example host program (build/examples/NAME/host,
- * next to $SGXEMU_BIN, else under ./build) and check its exit status and
- * output; plus the platform root-key file rules (sgx_platform_root_key).
+ * next to $SGXEMU_BIN, else under ./build) as an unmodified SGX program,
+ * `$SGXEMU_BIN run [--platform-key FILE] -- HOST ARGS...`, and check its exit
+ * status and output; run without sgxemu, a host must fail cleanly. Plus the
+ * platform root-key file rules (sgx_platform_root_key).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,12 +18,21 @@
 #include "util/fsutil.h"
 #include "util/proc.h"
 
-static char *example(const char *name)
+#define NO_SGX_MSG \
+	"no __vdso_sgx_enter_enclave in the vDSO: run under `sgxemu run` or on an SGX machine"
+
+static const char *sgxemu_bin(void)
 {
 	const char *bin = getenv("SGXEMU_BIN");
+
+	return bin && *bin ? bin : "build/sgxemu";
+}
+
+static char *example(const char *name)
+{
 	char *dir, *path, *slash;
 
-	dir = strdup(bin && *bin ? bin : "build/sgxemu");
+	dir = strdup(sgxemu_bin());
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = 0;
@@ -33,23 +44,33 @@ static char *example(const char *name)
 	return path;
 }
 
-/* Run an example with arguments (NULL-terminated); returns its status. */
-static int run(struct proc_result *res, const char *name, ...)
+/* Run an example with arguments (NULL-terminated) under `sgxemu run`, with
+ * --platform-key `key` unless it is NULL; returns its status. */
+static int run_key(struct proc_result *res, const char *key, const char *name, ...)
 {
-	char *argv[16];
+	char *argv[24], *host = example(name);
 	int n = 0;
 	va_list ap;
 
-	argv[n++] = example(name);
+	argv[n++] = (char *)sgxemu_bin();
+	argv[n++] = "run";
+	if (key) {
+		argv[n++] = "--platform-key";
+		argv[n++] = (char *)key;
+	}
+	argv[n++] = "--";
+	argv[n++] = host;
 	va_start(ap, name);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)) != NULL)
+	while (n < 23 && (argv[n] = va_arg(ap, char *)) != NULL)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
 	cr_assert_eq(proc_run(argv, res), 0, "cannot run %s", argv[0]);
-	free(argv[0]);
+	free(host);
 	return res->status;
 }
+
+#define run(res, ...) run_key(res, NULL, __VA_ARGS__)
 
 static void expect(const struct proc_result *r, const char *needle)
 {
@@ -113,6 +134,8 @@ Test(examples, threads)
 	proc_result_free(&r);
 }
 
+/* Stable seal keys across runs come from one platform key file, given to
+ * every run with --platform-key (created 0600 by the first). */
 Test(examples, seal_across_runs_and_enclaves)
 {
 	char *dir = fsu_mkdtemp(), *key = fsu_join(dir, "state/platform.key");
@@ -120,38 +143,62 @@ Test(examples, seal_across_runs_and_enclaves)
 	struct proc_result r;
 	struct stat st;
 
-	setenv("SGXEMU_PLATFORM_KEY", key, 1);
-	cr_assert_eq(run(&r, "seal", "seal", b1, "mrenclave", "a secret", NULL), 0, "%s%s", r.out,
-		     r.err);
+	cr_assert_eq(run_key(&r, key, "seal", "seal", b1, "mrenclave", "a secret", NULL), 0,
+		     "%s%s", r.out, r.err);
 	proc_result_free(&r);
 	cr_assert_eq(stat(key, &st), 0);
 	cr_expect_eq(st.st_size, 16);
 	cr_expect_eq(st.st_mode & 0777, 0600);
 
 	/* A later run of the same enclave unseals. */
-	cr_assert_eq(run(&r, "seal", "unseal", b1, NULL), 0, "%s%s", r.out, r.err);
+	cr_assert_eq(run_key(&r, key, "seal", "unseal", b1, NULL), 0, "%s%s", r.out, r.err);
 	expect(&r, "unsealed text: \"a secret\"");
 	proc_result_free(&r);
 	/* Another MRENCLAVE cannot. */
-	cr_expect_eq(run(&r, "seal", "-2", "unseal", b1, NULL), 2, "%s%s", r.out, r.err);
+	cr_expect_eq(run_key(&r, key, "seal", "-2", "unseal", b1, NULL), 2, "%s%s", r.out, r.err);
 	expect(&r, "unseal FAILED");
 	proc_result_free(&r);
 	/* Under MRSIGNER it can. */
-	cr_assert_eq(run(&r, "seal", "seal", b2, "mrsigner", "shared", NULL), 0);
+	cr_assert_eq(run_key(&r, key, "seal", "seal", b2, "mrsigner", "shared", NULL), 0, "%s%s",
+		     r.out, r.err);
 	proc_result_free(&r);
-	cr_expect_eq(run(&r, "seal", "-2", "unseal", b2, NULL), 0, "%s%s", r.out, r.err);
+	cr_expect_eq(run_key(&r, key, "seal", "-2", "unseal", b2, NULL), 0, "%s%s", r.out, r.err);
 	expect(&r, "unsealed text: \"shared\"");
 	proc_result_free(&r);
 	/* A different platform key: nothing unseals. */
 	cr_assert_eq(unlink(key), 0);
-	cr_expect_eq(run(&r, "seal", "unseal", b1, NULL), 2, "%s%s", r.out, r.err);
+	cr_expect_eq(run_key(&r, key, "seal", "unseal", b1, NULL), 2, "%s%s", r.out, r.err);
 	proc_result_free(&r);
-	unsetenv("SGXEMU_PLATFORM_KEY");
 	fsu_rmtree(dir);
 	free(dir);
 	free(key);
 	free(b1);
 	free(b2);
+}
+
+/* The hosts are plain Linux programs: without sgxemu (and without SGX in
+ * this kernel) they stop at once with a clear message. */
+Test(examples, without_sgxemu_fails_cleanly)
+{
+	static const char *const names[] = { "hello", "exception", "attest", "threads", "seal" };
+
+	if (fsu_exists("/dev/sgx_enclave"))
+		cr_skip_test("this machine has SGX: the hosts run natively");
+	unsetenv("LD_PRELOAD");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *argv[5] = { example(names[i]), "unseal", "/nonexistent", NULL, NULL };
+		struct proc_result r;
+
+		if (strcmp(names[i], "seal"))
+			argv[1] = NULL;
+		cr_assert_eq(proc_run(argv, &r), 0, "cannot run %s", argv[0]);
+		cr_expect(r.status != 0 && r.status < 128, "%s: status %d", names[i], r.status);
+		cr_expect(strstr(r.err, NO_SGX_MSG), "%s: stderr lacks the message:\n%s", names[i],
+			  r.err);
+		cr_expect_eq(r.out_len, 0, "%s wrote to stdout: %s", names[i], r.out);
+		proc_result_free(&r);
+		free(argv[0]);
+	}
 }
 
 Test(platform_key, created_once_then_stable)

@@ -24,7 +24,7 @@ int main(void)
 {
 	static struct ti_args ti;
 	static struct report_args ra;
-	struct sdk_platform *p = ex_platform(false);
+	struct sdk_platform *p = ex_platform();
 	struct sdk_enclave *a = ex_load(p, "enclave_a"), *b = ex_load(p, "enclave_b");
 	struct sgx_report tampered;
 	char ha[65], hb[65];

@@ -18,7 +18,7 @@ static void on_exception(struct sdk_enclave *e, unsigned tcs, unsigned vector, u
 
 int main(void)
 {
-	struct sdk_platform *p = ex_platform(false);
+	struct sdk_platform *p = ex_platform();
 	struct sdk_enclave *e = ex_load(p, "enclave");
 	long ret = 0;
 	int r;

@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 {
 	static const sdk_ocall_fn ocalls[] = { ocall_get_number };
 	struct hello_args a;
-	struct sdk_platform *p = ex_platform(false);
+	struct sdk_platform *p = ex_platform();
 	struct sdk_enclave *e = ex_load(p, "enclave");
 	long ret = 0;
 	int r;

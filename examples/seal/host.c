@@ -3,9 +3,10 @@
  *   host [-2] seal FILE mrenclave|mrsigner TEXT   seal TEXT into FILE
  *   host [-2] unseal FILE                         print what FILE holds
  * -2 uses the second build of the enclave (other MRENCLAVE, same signer).
- * Keys come from the persistent platform root key (sgx_platform_root_key),
- * so a blob sealed in one run unseals in the next. Exit status 2 when the
- * enclave refuses to unseal.
+ * Seal keys derive from the platform's root key: run it as
+ * `sgxemu run --platform-key FILE -- host ...` with the same FILE each time
+ * (or on one SGX machine) and a blob sealed in one run unseals in the next.
+ * Exit status 2 when the enclave refuses to unseal.
  */
 #include "../common.h"
 #include "sgxemu/sgx_arch.h"
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - i < 2)
 		usage();
-	p = ex_platform(true);
+	p = ex_platform();
 	e = ex_load(p, which);
 	ex_hex(mr, sdk_enclave_mrenclave(e), 8);
 	printf("host:    loaded %s.elf (MRENCLAVE %s...)\n", which, mr);

@@ -47,7 +47,7 @@ static uint64_t host_count(uint64_t lo, uint64_t hi)
 
 int main(void)
 {
-	struct sdk_platform *p = ex_platform(false);
+	struct sdk_platform *p = ex_platform();
 	struct sdk_enclave *e = ex_load(p, "enclave");
 	unsigned n = sdk_enclave_nr_tcs(e), bad = 0;
 	struct job *jobs = calloc(n, sizeof(*jobs));

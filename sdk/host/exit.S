@@ -35,7 +35,8 @@ sdk_host_exit_handler:
 /*
  * int sdk_host_enter(rdi, rsi, rdx, function, r8, r9, run)
  *
- * sgx_enter_enclave preserves only RBX and RBP of the callee-saved
+ * __vdso_sgx_enter_enclave (found in the vDSO by sdk_platform_init, kept
+ * in sdk_host_vdso_enter) preserves only RBX and RBP of the callee-saved
  * registers; R12-R15 are the enclave's to keep, and an enclave that gives up
  * (or scrubs them) would corrupt the C caller. Save them here.
  */
@@ -58,7 +59,7 @@ sdk_host_enter:
 	.cfi_rel_offset %r15, 0
 	pushq	40(%rsp)		/* run, the 7th argument */
 	.cfi_adjust_cfa_offset 8
-	call	sgx_enter_enclave
+	call	*sdk_host_vdso_enter(%rip)	/* __vdso_sgx_enter_enclave */
 	add	$8, %rsp
 	.cfi_adjust_cfa_offset -8
 	pop	%r15

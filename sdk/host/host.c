@@ -1,6 +1,11 @@
 /*
  * host.c - see sdk/host.h.
  *
+ * Only the Linux SGX interface is used: /dev/sgx_enclave and its
+ * SGX_IOC_ENCLAVE_* ioctls (<asm/sgx.h>), mmap of the enclave fd under the
+ * kernel's rules, and __vdso_sgx_enter_enclave, found by parsing the vDSO by
+ * hand. The same program runs on an SGX machine or under `sgxemu run`.
+ *
  * Loading follows the segment convention of shared/testvectors/README.md
  * (the one `sgxemu sign` measures): PT_LOAD segments in order, the first
  * (R|W) made of TCS pages, enclave offsets from file offsets, page contents
@@ -15,22 +20,57 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <asm/sgx.h>
 
 #include "sdk/host.h"
-#include "sgxemu/os.h"
 
 #define PAGE 4096ull
 #define HEAP PAGE          /* `sgxemu sign`'s default --heap */
 #define MAX_SEGS 16
 #define MAX_EXCEPTIONS 100000 /* per ecall: a handler that never makes progress */
 
+#define SGX_DEVICE "/dev/sgx_enclave"
+#define NO_VDSO_MSG                                                                  \
+	"no __vdso_sgx_enter_enclave in the vDSO: run under `sgxemu run` or on an SGX " \
+	"machine"
+
+/* ENCLU leaves as the vDSO reports them in run->function. */
+#define LEAF_EENTER 2
+#define LEAF_ERESUME 3
+#define LEAF_EEXIT 4
+
+/* SECINFO.FLAGS (SDM 38.11) */
+#define SECINFO_R 0x1ull
+#define SECINFO_W 0x2ull
+#define SECINFO_X 0x4ull
+#define SECINFO_TCS (1ull << 8)  /* PT_TCS */
+#define SECINFO_REG (2ull << 8)  /* PT_REG */
+
+/* SIGSTRUCT (SDM 38.14): 1808 bytes; the fields the loader reads. */
+#define SIGSTRUCT_SIZE 1808
+#define SIG_MISCSELECT 900  /* u32 */
+#define SIG_ATTRIBUTES 928  /* u64 flags, u64 xfrm */
+#define SIG_ENCLAVEHASH 960 /* 32 bytes */
+
+/* SECS (SDM 38.7): one page; the fields ECREATE needs from the loader. */
+#define SECS_SIZE 0          /* u64 */
+#define SECS_BASE 8          /* u64 */
+#define SECS_SSAFRAMESIZE 16 /* u32 */
+#define SECS_MISCSELECT 20   /* u32 */
+#define SECS_ATTRIBUTES 48   /* u64 flags, u64 xfrm */
+#define ATTR_INIT 0x1ull     /* set by EINIT, never by the loader */
+
 struct sdk_platform {
-	struct sgx_os *os;
+	vdso_sgx_enter_enclave_t enter;
 };
+
+/* exit.S calls __vdso_sgx_enter_enclave through this. */
+vdso_sgx_enter_enclave_t sdk_host_vdso_enter __attribute__((visibility("hidden")));
 
 struct seg {
 	uint64_t off, size, secinfo;
@@ -40,7 +80,8 @@ struct seg {
 
 struct sdk_enclave {
 	struct sdk_platform *p;
-	struct sgx_encl *encl;
+	int fd;
+	void *area;             /* the reservation: 2 * size bytes */
 	uint64_t base, size;
 	unsigned ntcs;
 	uint8_t mrenclave[32];
@@ -86,45 +127,169 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* ---- the vDSO ----------------------------------------------------------------- */
+
+/* The SysV ELF hash (DT_HASH buckets, Verdef.vd_hash). */
+static uint32_t elf_hash(const char *name)
+{
+	uint32_t h = 0, g;
+
+	for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
+		h = (h << 4) + *s;
+		g = h & 0xf0000000u;
+		if (g)
+			h ^= g >> 24;
+		h &= ~g;
+	}
+	return h;
+}
+
+/*
+ * The address of `name`@`version` in the vDSO the kernel mapped into this
+ * process (AT_SYSINFO_EHDR), or NULL. Looked up as the dynamic linker
+ * would: the dynamic section through PT_DYNAMIC, the symbol through the
+ * DT_HASH buckets, and its version through DT_VERSYM/DT_VERDEF (a symbol
+ * without version information matches any version).
+ */
+static void *vdso_sym(const char *name, const char *version)
+{
+	const uint8_t *base = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
+	const Elf64_Dyn *dyn = NULL;
+	const Elf64_Sym *symtab = NULL;
+	const char *strtab = NULL;
+	const Elf32_Word *hash = NULL, *bucket, *chain;
+	const Elf64_Half *versym = NULL;
+	const Elf64_Verdef *verdef = NULL;
+	uintptr_t load = 0;
+	bool have_load = false;
+	uint32_t h, nbucket;
+
+	if (!base || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return NULL;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph =
+			(const Elf64_Phdr *)(base + eh->e_phoff + (size_t)i * eh->e_phentsize);
+
+		if (ph->p_type == PT_LOAD && !have_load) {
+			load = (uintptr_t)base + ph->p_offset - ph->p_vaddr;
+			have_load = true;
+		} else if (ph->p_type == PT_DYNAMIC) {
+			dyn = (const Elf64_Dyn *)(base + ph->p_offset);
+		}
+	}
+	if (!have_load || !dyn)
+		return NULL;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		const void *p = (const void *)(load + dyn->d_un.d_ptr);
+
+		switch (dyn->d_tag) {
+		case DT_SYMTAB: symtab = p; break;
+		case DT_STRTAB: strtab = p; break;
+		case DT_HASH: hash = p; break;
+		case DT_VERSYM: versym = p; break;
+		case DT_VERDEF: verdef = p; break;
+		default: break;
+		}
+	}
+	if (!symtab || !strtab || !hash)
+		return NULL;
+	if (!verdef)
+		versym = NULL;
+	nbucket = hash[0];
+	bucket = &hash[2];
+	chain = &hash[2 + nbucket];
+	if (!nbucket)
+		return NULL;
+	h = elf_hash(name);
+	for (Elf32_Word i = bucket[h % nbucket]; i != STN_UNDEF; i = chain[i]) {
+		const Elf64_Sym *sym = &symtab[i];
+		unsigned type = ELF64_ST_TYPE(sym->st_info), bind = ELF64_ST_BIND(sym->st_info);
+
+		if (type != STT_FUNC && type != STT_NOTYPE)
+			continue;
+		if (bind != STB_GLOBAL && bind != STB_WEAK)
+			continue;
+		if (sym->st_shndx == SHN_UNDEF || strcmp(strtab + sym->st_name, name))
+			continue;
+		if (versym) {
+			Elf64_Half ndx = versym[i] & 0x7fff;
+			const Elf64_Verdef *vd = verdef;
+			bool match = true; /* no definition of that index: unversioned */
+
+			for (;;) {
+				if (!(vd->vd_flags & VER_FLG_BASE) && (vd->vd_ndx & 0x7fff) == ndx) {
+					const Elf64_Verdaux *aux = (const Elf64_Verdaux *)
+						((const uint8_t *)vd + vd->vd_aux);
+
+					match = vd->vd_hash == elf_hash(version) &&
+						!strcmp(strtab + aux->vda_name, version);
+					break;
+				}
+				if (!vd->vd_next)
+					break;
+				vd = (const Elf64_Verdef *)((const uint8_t *)vd + vd->vd_next);
+			}
+			if (!match)
+				continue;
+		}
+		return (void *)(load + sym->st_value);
+	}
+	return NULL;
+}
+
 /* ---- platform --------------------------------------------------------------- */
 
-int sdk_platform_init(bool stable_keys, struct sdk_platform **out, char *err, size_t errlen)
+int sdk_platform_init(struct sdk_platform **out, char *err, size_t errlen)
 {
-	struct sgx_cpu_config cfg;
+	vdso_sgx_enter_enclave_t enter;
 	struct sdk_platform *p;
-	int r;
+	int fd;
 
-	sgx_cpu_config_default(&cfg);
-	if (stable_keys) {
-		if (sgx_platform_root_key(cfg.root_key, NULL, err, errlen))
-			return -1;
-		/* SGXOWNEREPOCH enters sealing keys too: keep it fixed. */
-		memset(cfg.owner_epoch, 0, sizeof(cfg.owner_epoch));
-	}
+	enter = (vdso_sgx_enter_enclave_t)vdso_sym("__vdso_sgx_enter_enclave", "LINUX_2.6");
+	if (!enter)
+		return fail(err, errlen, NO_VDSO_MSG);
+	fd = open(SGX_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errlen, "%s: %s", SGX_DEVICE, strerror(errno));
+	close(fd);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return fail(err, errlen, "out of memory");
-	r = sgx_os_create(&cfg, &p->os);
-	if (r) {
-		free(p);
-		return fail(err, errlen, "sgx_os_create: %s", strerror(-r));
-	}
-	r = sgx_entry_init(p->os);
-	if (r) {
-		sgx_os_destroy(p->os);
-		free(p);
-		return fail(err, errlen, "sgx_entry_init: %s", strerror(-r));
-	}
+	p->enter = enter;
+	sdk_host_vdso_enter = enter;
 	*out = p;
 	return 0;
 }
 
 void sdk_platform_fini(struct sdk_platform *p)
 {
-	if (!p)
-		return;
-	sgx_entry_fini();
-	sgx_os_destroy(p->os);
 	free(p);
 }
 
@@ -178,19 +343,19 @@ int sdk_write_file(const char *path, const void *data, size_t len)
 
 static uint64_t secinfo_of(uint32_t flags, int *prot)
 {
-	uint64_t s = SGX_SECINFO_REG;
+	uint64_t s = SECINFO_REG;
 
 	*prot = 0;
 	if (flags & PF_R) {
-		s |= SGX_SECINFO_R;
+		s |= SECINFO_R;
 		*prot |= PROT_READ;
 	}
 	if (flags & PF_W) {
-		s |= SGX_SECINFO_W;
+		s |= SECINFO_W;
 		*prot |= PROT_WRITE;
 	}
 	if (flags & PF_X) {
-		s |= SGX_SECINFO_X;
+		s |= SECINFO_X;
 		*prot |= PROT_EXEC;
 	}
 	return s;
@@ -229,7 +394,7 @@ static int parse_elf(const uint8_t *file, size_t len, struct seg *segs, int *nse
 			return fail(err, errlen, "PT_LOAD %d overlaps the previous one", n);
 		s->off = (ph->p_offset & ~(PAGE - 1)) - *first;
 		s->size = (ph->p_filesz + PAGE - 1) & ~(PAGE - 1);
-		s->secinfo = n == 0 ? SGX_SECINFO_TCS : secinfo_of(ph->p_flags, &s->prot);
+		s->secinfo = n == 0 ? SECINFO_TCS : secinfo_of(ph->p_flags, &s->prot);
 		if (n == 0)
 			s->prot = PROT_READ | PROT_WRITE;
 		s->measure = true;
@@ -238,7 +403,7 @@ static int parse_elf(const uint8_t *file, size_t len, struct seg *segs, int *nse
 	}
 	if (n < 2)
 		return fail(err, errlen, "no TCS and code segments");
-	segs[n] = (struct seg){ end, HEAP, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W,
+	segs[n] = (struct seg){ end, HEAP, SECINFO_REG | SECINFO_R | SECINFO_W,
 				PROT_READ | PROT_WRITE, false };
 	*nseg = n + 1;
 	return 0;
@@ -274,75 +439,104 @@ static int load_image(const char *path, struct seg *segs, int *nseg, uint8_t **i
 	return 0;
 }
 
-static int build(struct sdk_enclave *e, const struct sgx_sigstruct *sig, const struct seg *segs,
-		 int nseg, const uint8_t *img, uint64_t img_size, char *err, size_t errlen)
+/* ioctl, retried when a signal interrupted it before it did anything. */
+static int sgx_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, cmd, arg);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static int create(struct sdk_enclave *e, const uint8_t *sig, char *err, size_t errlen)
 {
 	struct sgx_enclave_create create;
-	struct sgx_enclave_init init;
-	struct sgx_secinfo secinfo;
-	struct sgx_secs *secs;
-	uint64_t area;
-	long r;
-
-	for (e->size = PAGE; e->size < img_size; e->size <<= 1)
-		;
-	/* Reserve twice the size and use the naturally aligned half. */
-	area = sgx_encl_mmap(e->encl, 0, 2 * e->size, PROT_NONE, MAP_SHARED, 0);
-	if (SGX_IS_ERR(area))
-		return fail(err, errlen, "mmap of the enclave range: %s", strerror((int)-area));
-	e->base = (area + e->size - 1) & ~(e->size - 1);
+	uint8_t *secs;
+	int r;
 
 	secs = aligned_alloc(PAGE, PAGE);
 	if (!secs)
 		return fail(err, errlen, "out of memory");
 	memset(secs, 0, PAGE);
-	secs->base = e->base;
-	secs->size = e->size;
-	secs->ssa_frame_size = 1;
-	secs->miscselect = sig->body.miscselect;
-	secs->attributes = sig->body.attributes;
-	secs->attributes.flags &= ~SGX_ATTR_INIT;
+	put64(secs + SECS_SIZE, e->size);
+	put64(secs + SECS_BASE, e->base);
+	put32(secs + SECS_SSAFRAMESIZE, 1);
+	put32(secs + SECS_MISCSELECT, get32(sig + SIG_MISCSELECT));
+	put64(secs + SECS_ATTRIBUTES, get64(sig + SIG_ATTRIBUTES) & ~ATTR_INIT);
+	put64(secs + SECS_ATTRIBUTES + 8, get64(sig + SIG_ATTRIBUTES + 8));
 	create.src = (uint64_t)(uintptr_t)secs;
-	r = sgx_encl_ioctl(e->encl, SGX_IOC_ENCLAVE_CREATE, (unsigned long)&create);
+	r = sgx_ioctl(e->fd, SGX_IOC_ENCLAVE_CREATE, &create);
 	free(secs);
 	if (r)
-		return fail(err, errlen, "SGX_IOC_ENCLAVE_CREATE: %s", strerror((int)-r));
+		return fail(err, errlen, "SGX_IOC_ENCLAVE_CREATE: %s", strerror(errno));
+	return 0;
+}
 
-	for (int i = 0; i < nseg; i++) {
+/* One segment; the driver may stop early (a pending signal): go on from
+ * where it stopped. */
+static int add_pages(struct sdk_enclave *e, const struct seg *s, const uint8_t *img, char *err,
+		     size_t errlen)
+{
+	uint64_t secinfo[8] __attribute__((aligned(64))) = { s->secinfo }; /* SECINFO */
+	uint64_t done = 0;
+
+	while (done < s->size) {
 		struct sgx_enclave_add_pages add = {
-			.src = (uint64_t)(uintptr_t)(img + segs[i].off),
-			.offset = segs[i].off,
-			.length = segs[i].size,
-			.secinfo = (uint64_t)(uintptr_t)&secinfo,
-			.flags = segs[i].measure ? SGX_PAGE_MEASURE : 0,
+			.src = (uint64_t)(uintptr_t)(img + s->off + done),
+			.offset = s->off + done,
+			.length = s->size - done,
+			.secinfo = (uint64_t)(uintptr_t)secinfo,
+			.flags = s->measure ? SGX_PAGE_MEASURE : 0,
 		};
 
-		memset(&secinfo, 0, sizeof(secinfo));
-		secinfo.flags = segs[i].secinfo;
-		r = sgx_encl_ioctl(e->encl, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&add);
-		if (r || add.count != segs[i].size)
+		if (sgx_ioctl(e->fd, SGX_IOC_ENCLAVE_ADD_PAGES, &add) && !add.count)
 			return fail(err, errlen, "SGX_IOC_ENCLAVE_ADD_PAGES at 0x%llx: %s",
-				    (unsigned long long)segs[i].off,
-				    r ? strerror((int)-r) : "short count");
+				    (unsigned long long)(s->off + done), strerror(errno));
+		if (!add.count || add.count % PAGE)
+			return fail(err, errlen, "SGX_IOC_ENCLAVE_ADD_PAGES at 0x%llx: count %llu",
+				    (unsigned long long)(s->off + done),
+				    (unsigned long long)add.count);
+		done += add.count;
 	}
+	return 0;
+}
+
+static int build(struct sdk_enclave *e, const uint8_t *sig, const struct seg *segs, int nseg,
+		 const uint8_t *img, uint64_t img_size, char *err, size_t errlen)
+{
+	struct sgx_enclave_init init;
+	void *area;
+
+	for (e->size = PAGE; e->size < img_size; e->size <<= 1)
+		;
+	/* Reserve twice the size and use the naturally aligned half. */
+	area = mmap(NULL, 2 * e->size, PROT_NONE, MAP_SHARED, e->fd, 0);
+	if (area == MAP_FAILED)
+		return fail(err, errlen, "mmap of the enclave range: %s", strerror(errno));
+	e->area = area;
+	e->base = ((uint64_t)(uintptr_t)area + e->size - 1) & ~(e->size - 1);
+
+	if (create(e, sig, err, errlen))
+		return -1;
+	for (int i = 0; i < nseg; i++)
+		if (add_pages(e, &segs[i], img, err, errlen))
+			return -1;
 
 	memset(&init, 0, sizeof(init));
 	init.sigstruct = (uint64_t)(uintptr_t)sig;
-	r = sgx_encl_ioctl(e->encl, SGX_IOC_ENCLAVE_INIT, (unsigned long)&init);
-	if (r < 0)
-		return fail(err, errlen, "SGX_IOC_ENCLAVE_INIT: %s", strerror((int)-r));
-	if (r > 0)
-		return fail(err, errlen,
-			    "SGX_IOC_ENCLAVE_INIT: EINIT returned SGX error %ld%s", r,
-			    r == SGX_INVALID_MEASUREMENT ? " (the SIGSTRUCT is for another build)"
-							 : "");
+	if (sgx_ioctl(e->fd, SGX_IOC_ENCLAVE_INIT, &init))
+		return fail(err, errlen, "SGX_IOC_ENCLAVE_INIT: %s%s", strerror(errno),
+			    errno == EPERM ? " (EINIT refused the SIGSTRUCT: is it for "
+					     "this build of the enclave?)" : "");
 
 	for (int i = 0; i < nseg; i++) {
-		uint64_t a = sgx_encl_mmap(e->encl, e->base + segs[i].off, segs[i].size,
-					   segs[i].prot, MAP_SHARED | MAP_FIXED, 0);
+		void *want = (void *)(uintptr_t)(e->base + segs[i].off);
 
-		if (SGX_IS_ERR(a))
-			return fail(err, errlen, "mmap of segment %d: %s", i, strerror((int)-a));
+		if (mmap(want, segs[i].size, segs[i].prot, MAP_SHARED | MAP_FIXED, e->fd, 0) !=
+		    want)
+			return fail(err, errlen, "mmap of segment %d: %s", i, strerror(errno));
 	}
 	e->ntcs = (unsigned)(segs[0].size / PAGE);
 	return 0;
@@ -352,9 +546,8 @@ int sdk_enclave_load(struct sdk_platform *p, const char *elf_path, const char *s
 		     struct sdk_enclave **out, char *err, size_t errlen)
 {
 	struct seg segs[MAX_SEGS];
-	struct sgx_sigstruct *sig = NULL;
 	struct sdk_enclave *e;
-	uint8_t *img = NULL, *sigbytes;
+	uint8_t *img = NULL, *sig, *sigbytes;
 	uint64_t img_size = 0;
 	size_t siglen;
 	int nseg = 0, r;
@@ -362,17 +555,18 @@ int sdk_enclave_load(struct sdk_platform *p, const char *elf_path, const char *s
 	sigbytes = sdk_read_file(sig_path, &siglen);
 	if (!sigbytes)
 		return fail(err, errlen, "%s: %s", sig_path, strerror(errno));
-	if (siglen != sizeof(*sig)) {
+	if (siglen != SIGSTRUCT_SIZE) {
 		free(sigbytes);
-		return fail(err, errlen, "%s: %zu bytes, a SIGSTRUCT has %zu", sig_path, siglen,
-			    sizeof(*sig));
+		return fail(err, errlen, "%s: %zu bytes, a SIGSTRUCT has %d", sig_path, siglen,
+			    SIGSTRUCT_SIZE);
 	}
+	/* The driver wants the SIGSTRUCT within one page. */
 	sig = aligned_alloc(PAGE, PAGE);
 	if (!sig) {
 		free(sigbytes);
 		return fail(err, errlen, "out of memory");
 	}
-	memcpy(sig, sigbytes, sizeof(*sig));
+	memcpy(sig, sigbytes, SIGSTRUCT_SIZE);
 	free(sigbytes);
 	if (load_image(elf_path, segs, &nseg, &img, &img_size, err, errlen)) {
 		free(sig);
@@ -385,10 +579,11 @@ int sdk_enclave_load(struct sdk_platform *p, const char *elf_path, const char *s
 		return fail(err, errlen, "out of memory");
 	}
 	e->p = p;
-	memcpy(e->mrenclave, sig->body.mrenclave, 32);
-	r = sgx_encl_open(p->os, &e->encl);
-	if (r) {
-		fail(err, errlen, "open of the enclave device: %s", strerror(-r));
+	e->area = MAP_FAILED;
+	memcpy(e->mrenclave, sig + SIG_ENCLAVEHASH, 32);
+	e->fd = open(SGX_DEVICE, O_RDWR | O_CLOEXEC);
+	if (e->fd < 0) {
+		r = fail(err, errlen, "%s: %s", SGX_DEVICE, strerror(errno));
 	} else if ((r = build(e, sig, segs, nseg, img, img_size, err, errlen)) == 0) {
 		e->last = calloc(e->ntcs, sizeof(*e->last));
 		if (!e->last)
@@ -397,20 +592,22 @@ int sdk_enclave_load(struct sdk_platform *p, const char *elf_path, const char *s
 	free(img);
 	free(sig);
 	if (r) {
-		if (e->encl)
-			sgx_encl_release(e->encl);
-		free(e);
+		sdk_enclave_unload(e);
 		return -1;
 	}
 	*out = e;
 	return 0;
 }
 
+/* Unmapping every page and closing the fd releases the enclave. */
 void sdk_enclave_unload(struct sdk_enclave *e)
 {
 	if (!e)
 		return;
-	sgx_encl_release(e->encl);
+	if (e->area != MAP_FAILED)
+		munmap(e->area, 2 * e->size);
+	if (e->fd >= 0)
+		close(e->fd);
 	free(e->last);
 	free(e);
 }
@@ -496,7 +693,7 @@ int sdk_host_on_exit(uint64_t rdi, uint64_t rsi, uint64_t rdx, struct sgx_enclav
 	bool ok;
 
 	c->next_rdi = c->next_rsi = 0;
-	if (run->function == SGX_EEXIT) {
+	if (run->function == LEAF_EEXIT) {
 		switch (rdi) {
 		case SDK_EXIT_RETURN:
 			if (c->in_handler)
@@ -511,12 +708,12 @@ int sdk_host_on_exit(uint64_t rdi, uint64_t rsi, uint64_t rdx, struct sgx_enclav
 			if (!ok)
 				break;
 			c->next_rdi = SDK_ENTER_ORET;
-			return SGX_EENTER;
+			return LEAF_EENTER;
 		case SDK_EXIT_EXC_CONT:
 			if (!c->in_handler)
 				break;
 			c->in_handler = false;
-			return SGX_ERESUME;
+			return LEAF_ERESUME;
 		case SDK_EXIT_EXC_ABORT:
 			c->err.info = rsi;
 			c->status = SDK_E_UNHANDLED;
@@ -534,7 +731,7 @@ int sdk_host_on_exit(uint64_t rdi, uint64_t rsi, uint64_t rdx, struct sgx_enclav
 	c->err.vector = run->exception_vector;
 	c->err.error_code = run->exception_error_code;
 	c->err.addr = run->exception_addr;
-	if (run->function != SGX_ERESUME) {
+	if (run->function != LEAF_ERESUME) {
 		c->status = SDK_E_ENTER; /* EENTER itself faulted */
 		return 0;
 	}
@@ -551,7 +748,7 @@ int sdk_host_on_exit(uint64_t rdi, uint64_t rsi, uint64_t rdx, struct sgx_enclav
 	run->exception_vector = 0;
 	run->exception_error_code = 0;
 	run->exception_addr = 0;
-	return SGX_EENTER; /* CSSA is now 1: the enclave's handler phase */
+	return LEAF_EENTER; /* CSSA is now 1: the enclave's handler phase */
 }
 
 int sdk_ecall(struct sdk_enclave *e, unsigned tcs, unsigned long number, void *args,
@@ -571,7 +768,7 @@ int sdk_ecall(struct sdk_enclave *e, unsigned tcs, unsigned long number, void *a
 	run.tcs = e->base + tcs * PAGE;
 	run.user_handler = (uint64_t)(uintptr_t)sdk_host_exit_handler;
 	run.user_data = (uint64_t)(uintptr_t)&c;
-	r = sdk_host_enter(number, (unsigned long)(uintptr_t)args, 0, SGX_EENTER, 0, 0, &run);
+	r = sdk_host_enter(number, (unsigned long)(uintptr_t)args, 0, LEAF_EENTER, 0, 0, &run);
 	if (r < 0) {
 		c.status = SDK_E_ENTER;
 		c.err.info = (uint64_t)-r;

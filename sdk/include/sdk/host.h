@@ -1,6 +1,8 @@
 /*
  * host.h - the sdk's host library: load an enclave ELF and its SIGSTRUCT
- * through the emulated driver (sgxemu/os.h), and call into it.
+ * through the Linux SGX driver (/dev/sgx_enclave, <asm/sgx.h>), and call
+ * into it through __vdso_sgx_enter_enclave. Nothing here is specific to
+ * sgxemu: a host program runs on an SGX machine, or under `sgxemu run`.
  *
  * sdk_ecall() is one __vdso_sgx_enter_enclave call whose exit handler runs
  * the whole conversation: ocalls (EEXIT with SDK_EXIT_OCALL → run the host
@@ -16,7 +18,6 @@
 #include <stdint.h>
 
 #include "sdk/abi.h"
-#include "sgxemu/entry.h"
 
 struct sdk_platform;
 struct sdk_enclave;
@@ -30,12 +31,15 @@ typedef void (*sdk_exception_cb)(struct sdk_enclave *e, unsigned tcs, unsigned v
 				 unsigned error_code, uint64_t addr, void *user);
 
 /*
- * Create the emulated platform for this process and attach it (signal
- * handlers). stable_keys: take the platform root key from
- * sgx_platform_root_key(NULL) (persistent file) so sealing/report keys are the
- * same in every run; otherwise a fresh random one. 0, or -1 with err.
+ * Check that this process can run enclaves: __vdso_sgx_enter_enclave
+ * (LINUX_2.6) is in the vDSO and /dev/sgx_enclave opens read-write. Without
+ * them the error is "no __vdso_sgx_enter_enclave in the vDSO: run under
+ * `sgxemu run` or on an SGX machine", or the device's errno. Nothing is
+ * created: the platform (and, under sgxemu, its root key, which sealing and
+ * report keys derive from: `sgxemu run --platform-key FILE`) belongs to the
+ * machine. 0, or -1 with err.
  */
-int sdk_platform_init(bool stable_keys, struct sdk_platform **out, char *err, size_t errlen);
+int sdk_platform_init(struct sdk_platform **out, char *err, size_t errlen);
 void sdk_platform_fini(struct sdk_platform *p);
 
 /* Build, initialize and map an enclave. 0, or -1 with err. */
