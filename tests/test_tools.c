@@ -521,7 +521,8 @@ Test(tools, info_reflects_configuration)
 	cr_expect_not_null(strstr(r.out, "64 MiB"));
 	proc_result_free(&r);
 
-	run(&r, "info", "--features", "+aexnotify", NULL);
+	/* AEX-Notify needs EDECCSSA: asking for it without is refused. */
+	run(&r, "info", "--features", "-edeccssa,+aexnotify", NULL);
 	cr_expect_neq(r.status, 0);
 	cr_expect_not_null(strstr(r.err, "aexnotify"));
 	proc_result_free(&r);
