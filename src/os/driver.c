@@ -197,6 +197,23 @@ int sgx_vmas_refresh(struct sgx_os *os, struct sgx_encl *encl, uint64_t start, u
 	return ret;
 }
 
+const struct sgx_vma *sgx_vma_find(struct sgx_os *os, uint64_t la)
+{
+	size_t lo = 0, hi = os->nr_vmas;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (la < os->vmas[mid].start)
+			hi = mid;
+		else if (la >= os->vmas[mid].end)
+			lo = mid + 1;
+		else
+			return &os->vmas[mid];
+	}
+	return NULL;
+}
+
 /* ---- mmap ---------------------------------------------------------------- */
 
 /* Host address space for a VMA the caller did not place (get_unmapped_area). */

@@ -7,6 +7,10 @@
  * (BLOCKED/PENDING/MODIFIED: no access; TCS pages have no permissions).
  * sgx_encl_apply_prot() is the only place that computes it and the only place
  * that maps EPC frames into the process.
+ *
+ * The page-fault hook (sgx_os_fault, Linux's sgx_vma_fault) lives here too:
+ * it re-applies that protection after the enclave changed the EPCM (EACCEPT,
+ * EMODPE) and, on an SGX2 CPU, EAUGs pages into holes of initialized enclaves.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -135,12 +139,11 @@ int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, int pr
 	return 0;
 }
 
-/* What the page at la may be mapped with, and its frame (-1: hole). */
-static int page_prot(struct sgx_os *os, const struct sgx_vma *vma, uint64_t la,
-		     int64_t *frame)
+/* What the EPCM lets the enclave do with the page of entry e (PROT_NONE for
+ * TCS, BLOCKED, PENDING and MODIFIED pages), and its frame (-1: hole). */
+static int epcm_prot(struct sgx_os *os, uint64_t e, int64_t *frame)
 {
 	struct sgx_epcm_info info;
-	uint64_t e = sgx_encl_page(vma->encl, la);
 	int prot = 0;
 
 	*frame = -1;
@@ -157,7 +160,14 @@ static int page_prot(struct sgx_os *os, const struct sgx_vma *vma, uint64_t la,
 		prot |= PROT_WRITE;
 	if (info.perm & SGX_SECINFO_X)
 		prot |= PROT_EXEC;
-	return prot & vma->prot;
+	return prot;
+}
+
+/* What the page at la may be mapped with, and its frame (-1: hole). */
+static int page_prot(struct sgx_os *os, const struct sgx_vma *vma, uint64_t la,
+		     int64_t *frame)
+{
+	return epcm_prot(os, sgx_encl_page(vma->encl, la), frame) & vma->prot;
 }
 
 /* Map one run: consecutive frames from `frame`, or a hole when frame < 0. */
@@ -206,4 +216,117 @@ int sgx_encl_apply_prot(struct sgx_os *os, const struct sgx_vma *vma, uint64_t s
 		run_frame = frame;
 	}
 	return map_run(os, run_start, end - run_start, run_prot, run_frame);
+}
+
+/* ---- page faults ------------------------------------------------------------ */
+
+/*
+ * Linux's access_error() for a fault on a not-present PTE: a write needs a
+ * writable VMA, any other access an accessible one. (An instruction fetch
+ * from a non-executable VMA passes here and faults again on the NX PTE.)
+ */
+static bool vma_access_error(const struct sgx_vma *vma, unsigned access)
+{
+	if (access & SGX_ACCESS_WRITE)
+		return !(vma->prot & PROT_WRITE);
+	return vma->prot == PROT_NONE;
+}
+
+/* Would the page tables (the VMA, NX) and the EPCM allow the access now? */
+static bool access_allowed(struct sgx_os *os, const struct sgx_vma *vma, uint64_t e,
+			   unsigned access)
+{
+	int epcm, want = 0;
+	int64_t frame;
+
+	if (vma_access_error(vma, access) ||
+	    ((access & SGX_ACCESS_EXEC) && !(vma->prot & PROT_EXEC)))
+		return false;
+	if (access & SGX_ACCESS_READ)
+		want |= PROT_READ;
+	if (access & SGX_ACCESS_WRITE)
+		want |= PROT_WRITE;
+	if (access & SGX_ACCESS_EXEC)
+		want |= PROT_EXEC;
+	epcm = epcm_prot(os, e, &frame);
+	return !(want & ~epcm);
+}
+
+/*
+ * sgx_encl_eaug_page(): EAUG a zeroed page at addr (a hole of ELRANGE), record
+ * it with max prot RWX (the enclave decides its permissions through EACCEPT,
+ * EACCEPTCOPY and EMODPE) and map it. os->lock held. 0 or -1 (SIGBUS).
+ */
+static int sgx_encl_eaug_page(struct sgx_os *os, struct sgx_encl *encl, uint64_t addr)
+{
+	uint64_t idx = (addr - encl->base) / SGX_PAGE_SIZE, prev;
+	struct sgx_pageinfo pginfo = {
+		.addr = addr, .contents = 0, .metadata = 0,
+		.secs = sgx_epc_frame_addr(os->cpu, encl->secs_frame),
+	};
+	struct sgx_fault f;
+	int64_t frame;
+
+	if (!encl_test(encl, SGX_ENCL_INITIALIZED))
+		return -1;
+	/* No reclaimer: an exhausted EPC is -ENOMEM, i.e. SIGBUS. */
+	prev = idx ? atomic_load(&encl->pages[idx - 1]) : 0;
+	frame = sgx_alloc_epc_frame(os, (prev & SGX_PAGE_PRESENT) ? sgx_page_frame(prev) + 1
+								  : os->next_frame);
+	if (frame < 0)
+		return -1;
+	if (sgx_eaug(os->cpu, (uint64_t)(uintptr_t)&pginfo,
+		     sgx_epc_frame_addr(os->cpu, (uint64_t)frame), &f)) {
+		sgx_free_epc_frame(os, (uint64_t)frame);
+		return -1;
+	}
+	atomic_store(&encl->pages[idx], sgx_page_entry((uint64_t)frame,
+						       PROT_READ | PROT_WRITE | PROT_EXEC,
+						       SGX_PT_REG));
+	/* PENDING: mapped without access until the enclave EACCEPTs it. */
+	sgx_vmas_refresh(os, encl, addr, addr + SGX_PAGE_SIZE);
+	return 0;
+}
+
+/*
+ * sgx_vma_fault(). Runs in the trap handler of the faulting thread, which
+ * never holds os->lock there; it allocates nothing (the page array and the
+ * MMU snapshot need no change for a new page).
+ */
+int sgx_os_fault(void *ctx, uint64_t la, unsigned access)
+{
+	struct sgx_os *os = ctx;
+	uint64_t addr = la & ~(uint64_t)(SGX_PAGE_SIZE - 1), e;
+	const struct sgx_vma *vma;
+	struct sgx_encl *encl;
+	int ret = -1;
+
+	pthread_mutex_lock(&os->lock);
+	vma = sgx_vma_find(os, la);
+	/* No enclave VMA, or one that forbids the access: not ours (SIGSEGV). */
+	if (!vma || vma_access_error(vma, access))
+		goto out;
+	encl = vma->encl;
+	if (!encl_test(encl, SGX_ENCL_CREATED) || addr < encl->base ||
+	    addr - encl->base >= encl->size)
+		goto out;
+	e = sgx_encl_page(encl, addr);
+	if (!(e & SGX_PAGE_PRESENT)) {
+		/* SGX2: a new page; the access then faults again with the SGX
+		 * bit until the enclave accepts it, as on hardware. */
+		if (os->has_sgx2 && !sgx_encl_eaug_page(os, encl, addr))
+			ret = 0;
+		goto out;
+	}
+	/* The VMA may not exceed what the page was vetted for. */
+	if (vma->prot & ~sgx_page_max_prot(e))
+		goto out;
+	/* The EPCM may have changed under the mapping (EACCEPT, EMODPE...). */
+	if (sgx_vmas_refresh(os, encl, addr, addr + SGX_PAGE_SIZE))
+		goto out;
+	if (access_allowed(os, vma, e, access))
+		ret = 0;
+out:
+	pthread_mutex_unlock(&os->lock);
+	return ret;
 }

@@ -17,17 +17,25 @@
 #define SGX_ENCL_INITIALIZED (1ul << 2)
 #define SGX_ENCL_DEBUG (1ul << 3)
 
-/* Page entry: 0 = no page; else PRESENT | max prot << 32 | frame. */
+/*
+ * Page entry: 0 = no page; else PRESENT | type << 40 | max prot << 32 | frame.
+ * The type is the driver's record of the page type (Linux's entry->type):
+ * SGX_PT_REG or SGX_PT_TCS from ADD_PAGES, SGX_PT_REG after EAUG, the new
+ * type after MODIFY_TYPES.
+ */
 #define SGX_PAGE_PRESENT (1ull << 63)
+#define SGX_PAGE_TYPE_SHIFT 40
 #define SGX_PAGE_PROT_SHIFT 32
 #define SGX_PAGE_FRAME_MASK 0xFFFFFFFFull
 
-static inline uint64_t sgx_page_entry(uint64_t frame, int max_prot)
+static inline uint64_t sgx_page_entry(uint64_t frame, int max_prot, uint8_t type)
 {
-	return SGX_PAGE_PRESENT | (uint64_t)max_prot << SGX_PAGE_PROT_SHIFT | frame;
+	return SGX_PAGE_PRESENT | (uint64_t)type << SGX_PAGE_TYPE_SHIFT |
+	       (uint64_t)max_prot << SGX_PAGE_PROT_SHIFT | frame;
 }
 static inline uint64_t sgx_page_frame(uint64_t e) { return e & SGX_PAGE_FRAME_MASK; }
 static inline int sgx_page_max_prot(uint64_t e) { return (int)((e >> SGX_PAGE_PROT_SHIFT) & 7); }
+static inline uint8_t sgx_page_type(uint64_t e) { return (uint8_t)(e >> SGX_PAGE_TYPE_SHIFT); }
 
 /* Attributes an enclave may have without a capability (SGX_ATTR_UNPRIV_MASK). */
 #define SGX_ATTR_UNPRIV_MASK \
@@ -62,5 +70,12 @@ int sgx_encl_may_map(struct sgx_encl *encl, uint64_t start, uint64_t end, int pr
  */
 int sgx_encl_apply_prot(struct sgx_os *os, const struct sgx_vma *vma, uint64_t start,
 			uint64_t end);
+
+/*
+ * sgx_vma_fault(): the sgx_mmu.fault hook (ctx = the os). Refreshes the host
+ * mapping of an existing page, or EAUGs a page into a hole of an initialized
+ * enclave on an SGX2 CPU. 0: retry the access; -1: the fault stands.
+ */
+int sgx_os_fault(void *ctx, uint64_t la, unsigned access);
 
 #endif /* SGXEMU_OS_ENCL_H */

@@ -9,6 +9,7 @@
  * a crash. ENCLS runs on kernel copies, as in Linux.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -244,7 +245,11 @@ static int encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offset,
 		if (frame >= 0)
 			sgx_free_epc_frame(os, (uint64_t)frame);
 	} else {
-		atomic_store(&encl->pages[idx], sgx_page_entry((uint64_t)frame, max_prot_of(secinfo)));
+		uint8_t type = (uint8_t)((secinfo->flags & SGX_SECINFO_PAGE_TYPE_MASK) >>
+					 SGX_SECINFO_PAGE_TYPE_SHIFT);
+
+		atomic_store(&encl->pages[idx],
+			     sgx_page_entry((uint64_t)frame, max_prot_of(secinfo), type));
 	}
 	pthread_mutex_unlock(&os->lock);
 	return ret;
@@ -392,79 +397,353 @@ static long sgx_ioc_enclave_provision(struct sgx_encl *encl, uint64_t arg)
 
 /* ---- SGX2: RESTRICT_PERMISSIONS, MODIFY_TYPES, REMOVE_PAGES ---------------------- */
 
-/*
- * The up-front checks shared by the three SGX2 ioctls (steps 1-4 of the fact
- * sheet table). `len` bytes of the user struct are copied into buf; the
- * struct starts with offset and length.
- */
-static int sgx2_prologue(struct sgx_encl *encl, uint64_t arg, void *buf, size_t len)
+/* Steps 1 and 2 of the fact sheet table: before the struct is even read. */
+static int sgx_ioc_sgx2_ready(struct sgx_encl *encl)
 {
-	const uint64_t *ol = buf;
-
 	if (!encl->os->has_sgx2)
 		return -ENODEV;
 	if (!encl_test(encl, SGX_ENCL_INITIALIZED))
 		return -EINVAL;
-	if (copy_from_user(buf, arg, len))
-		return -EFAULT;
-	return validate_offset_length(encl, ol[0], ol[1]);
+	return 0;
 }
 
-/* The per-page part needs EMODPR/EMODT/EACCEPT, which the CPU does not model
- * yet: the first page's ENCLS faults, which Linux reports as -EFAULT with the
- * struct (count 0) copied back. */
-static long sgx2_unsupported_leaf(uint64_t arg, void *buf, size_t len)
+/*
+ * sgx_enclave_etrack(): start a tracking cycle on the SECS after an EPCM
+ * change, so that the enclave's EACCEPT can complete. Linux IPIs every CPU
+ * running the enclave's mm before it retries a failed ETRACK; nothing here
+ * can interrupt the threads inside, so the retry only succeeds if they left
+ * on their own meanwhile. A second failure is -EFAULT, as in Linux.
+ */
+static int sgx_enclave_etrack(struct sgx_encl *encl)
 {
-	if (copy_to_user(arg, buf, len))
-		return -EFAULT;
-	return -EFAULT;
+	uint64_t secs = epc_addr(encl, encl->secs_frame);
+	struct sgx_fault f;
+
+	if (!sgx_etrack(encl->os->cpu, secs, &f))
+		return 0;
+	sched_yield();
+	return sgx_etrack(encl->os->cpu, secs, &f) ? -EFAULT : 0;
+}
+
+/*
+ * sgx_encl_load_page(): the entry of the page at addr, os->lock held. No page
+ * is -EFAULT (nothing is ever evicted here, so there is no ELDU and no
+ * "being reclaimed" -EAGAIN/-EBUSY).
+ */
+static int sgx_encl_load_page(struct sgx_encl *encl, uint64_t addr, uint64_t *entry)
+{
+	*entry = sgx_encl_page(encl, addr);
+	return (*entry & SGX_PAGE_PRESENT) ? 0 : -EFAULT;
+}
+
+static void sgx_encl_set_page(struct sgx_encl *encl, uint64_t addr, uint64_t entry)
+{
+	atomic_store(&encl->pages[(addr - encl->base) / SGX_PAGE_SIZE], entry);
+}
+
+/* The EPCM entry of a page changed: re-apply its effective protection in
+ * every VMA that maps it (os->lock held). */
+static void sgx_encl_refresh_page(struct sgx_encl *encl, uint64_t addr)
+{
+	sgx_vmas_refresh(encl->os, encl, addr, addr + SGX_PAGE_SIZE);
+}
+
+static long sgx_enclave_restrict_permissions(struct sgx_encl *encl,
+					     struct sgx_enclave_restrict_permissions *modp)
+{
+	struct sgx_os *os = encl->os;
+	struct sgx_secinfo secinfo;
+	struct sgx_fault f;
+	uint64_t addr, entry, c;
+	long ret;
+
+	memset(&secinfo, 0, sizeof(secinfo));
+	secinfo.flags = modp->permissions & SGX_SECINFO_PERMISSION_MASK;
+
+	for (c = 0; c < modp->length; c += SGX_PAGE_SIZE) {
+		addr = encl->base + modp->offset + c;
+
+		pthread_mutex_lock(&os->lock);
+
+		ret = sgx_encl_load_page(encl, addr, &entry);
+		if (ret)
+			goto out_unlock;
+
+		/* EMODPR works on regular pages only (anything else #PFs). */
+		if (sgx_page_type(entry) != SGX_PT_REG) {
+			ret = -EINVAL;
+			goto out_unlock;
+		}
+
+		/* EMODPR can only remove permissions: the kernel does not vet
+		 * them against vm_max_prot_bits, which stay unchanged. */
+		ret = sgx_emodpr(os->cpu, (uint64_t)(uintptr_t)&secinfo,
+				 epc_addr(encl, sgx_page_frame(entry)), &f);
+		if (sgx_leaf_faulted((int)ret)) {
+			ret = -EFAULT;
+			goto out_unlock;
+		}
+		if (ret) {
+			modp->result = (uint64_t)ret;
+			ret = -EFAULT;
+			goto out_unlock;
+		}
+		sgx_encl_refresh_page(encl, addr);
+
+		ret = sgx_enclave_etrack(encl);
+		if (ret)
+			goto out_unlock;
+
+		pthread_mutex_unlock(&os->lock);
+	}
+
+	ret = 0;
+	goto out;
+
+out_unlock:
+	pthread_mutex_unlock(&os->lock);
+out:
+	modp->count = c;
+
+	return ret;
 }
 
 static long sgx_ioc_enclave_restrict_permissions(struct sgx_encl *encl, uint64_t arg)
 {
-	struct sgx_enclave_restrict_permissions p;
-	int ret = sgx2_prologue(encl, arg, &p, sizeof(p));
+	struct sgx_enclave_restrict_permissions params;
+	long ret;
 
+	ret = sgx_ioc_sgx2_ready(encl);
 	if (ret)
 		return ret;
-	if (p.permissions & ~SGX_SECINFO_PERMISSION_MASK)
+
+	if (copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+
+	if (validate_offset_length(encl, params.offset, params.length))
 		return -EINVAL;
-	if ((p.permissions & SGX_SECINFO_W) && !(p.permissions & SGX_SECINFO_R))
+
+	if (params.permissions & ~SGX_SECINFO_PERMISSION_MASK)
 		return -EINVAL;
-	if (p.result || p.count)
+
+	/* Fail early rather than let EMODPR #GP on W without R. */
+	if ((params.permissions & SGX_SECINFO_W) && !(params.permissions & SGX_SECINFO_R))
 		return -EINVAL;
-	return sgx2_unsupported_leaf(arg, &p, sizeof(p));
+
+	if (params.result || params.count)
+		return -EINVAL;
+
+	ret = sgx_enclave_restrict_permissions(encl, &params);
+
+	if (copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+
+	return ret;
+}
+
+static long sgx_enclave_modify_types(struct sgx_encl *encl,
+				     struct sgx_enclave_modify_types *modt)
+{
+	struct sgx_os *os = encl->os;
+	struct sgx_secinfo secinfo;
+	struct sgx_fault f;
+	uint64_t addr, entry, c;
+	uint8_t page_type, old_type;
+	int max_prot;
+	long ret;
+
+	page_type = (uint8_t)(modt->page_type & 0xFF);
+
+	/* The only new page types the hardware allows are PT_TCS and PT_TRIM. */
+	if (page_type != SGX_PT_TCS && page_type != SGX_PT_TRIM)
+		return -EINVAL;
+
+	memset(&secinfo, 0, sizeof(secinfo));
+	secinfo.flags = (uint64_t)page_type << SGX_SECINFO_PAGE_TYPE_SHIFT;
+
+	for (c = 0; c < modt->length; c += SGX_PAGE_SIZE) {
+		addr = encl->base + modt->offset + c;
+
+		pthread_mutex_lock(&os->lock);
+
+		ret = sgx_encl_load_page(encl, addr, &entry);
+		if (ret)
+			goto out_unlock;
+
+		/* REG -> TCS or TRIM; TCS -> TRIM only (no CET pages). */
+		old_type = sgx_page_type(entry);
+		if (!(old_type == SGX_PT_REG ||
+		      (old_type == SGX_PT_TCS && page_type == SGX_PT_TRIM))) {
+			ret = -EINVAL;
+			goto out_unlock;
+		}
+
+		/*
+		 * A TCS is RW from the kernel's point of view (and inaccessible
+		 * to the enclave): the page must have been vetted for both, and
+		 * its maximum protection becomes exactly that.
+		 */
+		max_prot = sgx_page_max_prot(entry);
+		if (old_type == SGX_PT_REG && page_type == SGX_PT_TCS) {
+			if (~max_prot & (PROT_READ | PROT_WRITE)) {
+				ret = -EPERM;
+				goto out_unlock;
+			}
+			max_prot = PROT_READ | PROT_WRITE;
+		}
+		sgx_encl_set_page(encl, addr, sgx_page_entry(sgx_page_frame(entry), max_prot,
+							     old_type));
+
+		ret = sgx_emodt(os->cpu, (uint64_t)(uintptr_t)&secinfo,
+				epc_addr(encl, sgx_page_frame(entry)), &f);
+		if (sgx_leaf_faulted((int)ret)) {
+			ret = -EFAULT;
+			goto out_entry_changed;
+		}
+		if (ret) {
+			modt->result = (uint64_t)ret;
+			ret = -EFAULT;
+			goto out_entry_changed;
+		}
+		/* MODIFIED: no access until the enclave EACCEPTs. */
+		sgx_encl_refresh_page(encl, addr);
+
+		ret = sgx_enclave_etrack(encl);
+		if (ret)
+			goto out_unlock;
+
+		sgx_encl_set_page(encl, addr, sgx_page_entry(sgx_page_frame(entry), max_prot,
+							     page_type));
+
+		pthread_mutex_unlock(&os->lock);
+	}
+
+	ret = 0;
+	goto out;
+
+out_entry_changed:
+	sgx_encl_set_page(encl, addr, entry);
+out_unlock:
+	pthread_mutex_unlock(&os->lock);
+out:
+	modt->count = c;
+
+	return ret;
 }
 
 static long sgx_ioc_enclave_modify_types(struct sgx_encl *encl, uint64_t arg)
 {
-	struct sgx_enclave_modify_types p;
-	int ret = sgx2_prologue(encl, arg, &p, sizeof(p));
+	struct sgx_enclave_modify_types params;
+	long ret;
 
+	ret = sgx_ioc_sgx2_ready(encl);
 	if (ret)
 		return ret;
-	if (p.page_type & ~0xFFull)
+
+	if (copy_from_user(&params, arg, sizeof(params)))
+		return -EFAULT;
+
+	if (validate_offset_length(encl, params.offset, params.length))
 		return -EINVAL;
-	if (p.result || p.count)
+
+	if (params.page_type & ~0xFFull)
 		return -EINVAL;
-	if (p.page_type != SGX_PT_TCS && p.page_type != SGX_PT_TRIM)
+
+	if (params.result || params.count)
 		return -EINVAL;
-	return sgx2_unsupported_leaf(arg, &p, sizeof(p));
+
+	ret = sgx_enclave_modify_types(encl, &params);
+
+	if (copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+
+	return ret;
+}
+
+static long sgx_encl_remove_pages(struct sgx_encl *encl,
+				  struct sgx_enclave_remove_pages *params)
+{
+	struct sgx_os *os = encl->os;
+	struct sgx_secinfo secinfo;
+	struct sgx_fault f;
+	uint64_t addr, entry, frame, c;
+	long ret;
+
+	memset(&secinfo, 0, sizeof(secinfo));
+	secinfo.flags = SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X;
+
+	for (c = 0; c < params->length; c += SGX_PAGE_SIZE) {
+		addr = encl->base + params->offset + c;
+
+		pthread_mutex_lock(&os->lock);
+
+		ret = sgx_encl_load_page(encl, addr, &entry);
+		if (ret)
+			goto out_unlock;
+
+		if (sgx_page_type(entry) != SGX_PT_TRIM) {
+			ret = -EPERM;
+			goto out_unlock;
+		}
+
+		/*
+		 * EMODPR is used as a probe for the enclave's EACCEPT: on a
+		 * trimmed page not yet accepted (MODIFIED) it returns
+		 * SGX_PAGE_NOT_MODIFIABLE; once accepted it #PFs (not PT_REG).
+		 */
+		frame = sgx_page_frame(entry);
+		ret = sgx_emodpr(os->cpu, (uint64_t)(uintptr_t)&secinfo, epc_addr(encl, frame), &f);
+		if (!sgx_leaf_faulted((int)ret) || sgx_leaf_vector((int)ret) != X86_TRAP_PF) {
+			ret = -EPERM;
+			goto out_unlock;
+		}
+
+		/* Out of the page array first, so that the zap maps a hole. */
+		sgx_encl_set_page(encl, addr, 0);
+		sgx_encl_refresh_page(encl, addr);
+
+		/* sgx_encl_free_epc_page(): a frame EREMOVE refuses leaks. */
+		if (sgx_eremove(os->cpu, epc_addr(encl, frame), &f) == 0)
+			sgx_free_epc_frame(os, frame);
+
+		pthread_mutex_unlock(&os->lock);
+	}
+
+	ret = 0;
+	goto out;
+
+out_unlock:
+	pthread_mutex_unlock(&os->lock);
+out:
+	params->count = c;
+
+	return ret;
 }
 
 static long sgx_ioc_enclave_remove_pages(struct sgx_encl *encl, uint64_t arg)
 {
-	struct sgx_enclave_remove_pages p;
-	int ret = sgx2_prologue(encl, arg, &p, sizeof(p));
+	struct sgx_enclave_remove_pages params;
+	long ret;
 
+	ret = sgx_ioc_sgx2_ready(encl);
 	if (ret)
 		return ret;
-	if (p.count)
-		return -EINVAL;
-	/* Without EMODT no page can be PT_TRIM: the first page is refused. */
-	if (copy_to_user(arg, &p, sizeof(p)))
+
+	if (copy_from_user(&params, arg, sizeof(params)))
 		return -EFAULT;
-	return -EPERM;
+
+	if (validate_offset_length(encl, params.offset, params.length))
+		return -EINVAL;
+
+	if (params.count)
+		return -EINVAL;
+
+	ret = sgx_encl_remove_pages(encl, &params);
+
+	if (copy_to_user(arg, &params, sizeof(params)))
+		return -EFAULT;
+
+	return ret;
 }
 
 /* ---- dispatch ----------------------------------------------------------------- */

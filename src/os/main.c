@@ -104,6 +104,7 @@ int sgx_os_create(const struct sgx_cpu_config *cfg, struct sgx_os **out)
 		goto fail;
 	}
 	os->mmu.translate = sgx_os_translate;
+	os->mmu.fault = sgx_os_fault;
 	os->mmu.ctx = os;
 	sgx_cpu_set_mmu(os->cpu, &os->mmu);
 	*out = os;

@@ -101,6 +101,8 @@ void sgx_vmas_unmap_encl(struct sgx_os *os, struct sgx_encl *encl);
 /* Re-apply the effective protection of [start, end) in every VMA of encl that
  * overlaps it (os->lock held). 0 or -errno. */
 int sgx_vmas_refresh(struct sgx_os *os, struct sgx_encl *encl, uint64_t start, uint64_t end);
+/* The enclave VMA holding la, or NULL (os->lock held). */
+const struct sgx_vma *sgx_vma_find(struct sgx_os *os, uint64_t la);
 /* Is this fd one of our /dev/sgx_provision files? */
 bool sgx_is_provision_fd(struct sgx_os *os, int fd);
 
