@@ -44,6 +44,7 @@ struct sgx_secs_hidden {
 	uint64_t eid;
 	uint64_t nr_children;   /* EPC pages owned by this enclave */
 	uint32_t threads_active; /* logical processors in the enclave */
+	uint32_t track_epoch;   /* ETRACKs executed (encls_sgx2.c, the model) */
 	uint8_t padding[352];   /* PKCS#1 prefix of the SIGSTRUCT, set by EINIT */
 	uint8_t isv_family_id[16];
 	uint8_t isv_ext_prod_id[16];
@@ -55,6 +56,9 @@ struct sgx_cpu {
 	uint8_t *epc;           /* private map of the whole EPC */
 	uint64_t nr_frames;
 	struct sgx_epcm *epcm;  /* nr_frames entries (sparse anonymous map) */
+	/* Per frame: the owner's track_epoch when EMODPR/EMODT last changed
+	 * it; meaningful only while the entry has PR or MODIFIED set. */
+	uint32_t *epcm_track;
 	struct sgx_secs_hidden **hidden; /* per frame, only for PT_SECS frames */
 
 	uint64_t feature_control;

@@ -17,11 +17,15 @@ static bool leaf_supported(const struct sgx_cpu *cpu, uint32_t leaf)
 	case SGX_EDBGRD:
 	case SGX_EDBGWR:
 	case SGX_EEXTEND:
+	case SGX_ETRACK:
 		return true;
+	case SGX_EAUG:
+	case SGX_EMODPR:
+	case SGX_EMODT:
+		return cpu_has(cpu, SGX_FEAT_SGX2);
 	default:
-		/* Paging (ELDB..ETRACK) and SGX2 (EAUG, EMODPR, EMODT) are not
-		 * modelled yet; this CPU answers them as an unsupported leaf. */
-		(void)cpu;
+		/* Paging (ELDB, ELDU, EBLOCK, EPA, EWB) is not modelled yet;
+		 * this CPU answers it as an unsupported leaf. */
 		return false;
 	}
 }
@@ -69,6 +73,18 @@ int sgx_encls(struct sgx_cpu *cpu, struct sgx_encls_regs *r, struct sgx_fault *f
 	case SGX_EDBGRD:
 		ret = __edbgrd(cpu, &r->rbx, r->rcx, f);
 		break;
+	case SGX_ETRACK:
+		ret = __etrack(cpu, r->rcx, f);
+		break;
+	case SGX_EAUG:
+		ret = __eaug(cpu, r->rbx, r->rcx, f);
+		break;
+	case SGX_EMODPR:
+		ret = __emodpr(cpu, r->rbx, r->rcx, f);
+		break;
+	case SGX_EMODT:
+		ret = __emodt(cpu, r->rbx, r->rcx, f);
+		break;
 	default: /* SGX_EDBGWR */
 		ret = __edbgwr(cpu, r->rbx, r->rcx, f);
 		break;
@@ -77,7 +93,7 @@ int sgx_encls(struct sgx_cpu *cpu, struct sgx_encls_regs *r, struct sgx_fault *f
 
 	/* Leaves with an error code report it in RAX (0 on success). */
 	if (!sgx_leaf_faulted(ret) && leaf != SGX_ECREATE && leaf != SGX_EADD &&
-	    leaf != SGX_EEXTEND)
+	    leaf != SGX_EEXTEND && leaf != SGX_EAUG)
 		r->rax = (uint64_t)ret;
 	return ret;
 }
@@ -138,4 +154,24 @@ int sgx_edbgrd(struct sgx_cpu *cpu, uint64_t *data, uint64_t epc_addr, struct sg
 int sgx_edbgwr(struct sgx_cpu *cpu, uint64_t data, uint64_t epc_addr, struct sgx_fault *f)
 {
 	return encls3(cpu, SGX_EDBGWR, data, epc_addr, 0, NULL, f);
+}
+
+int sgx_eaug(struct sgx_cpu *cpu, uint64_t pageinfo, uint64_t epc_page, struct sgx_fault *f)
+{
+	return encls3(cpu, SGX_EAUG, pageinfo, epc_page, 0, NULL, f);
+}
+
+int sgx_emodpr(struct sgx_cpu *cpu, uint64_t secinfo, uint64_t epc_page, struct sgx_fault *f)
+{
+	return encls3(cpu, SGX_EMODPR, secinfo, epc_page, 0, NULL, f);
+}
+
+int sgx_emodt(struct sgx_cpu *cpu, uint64_t secinfo, uint64_t epc_page, struct sgx_fault *f)
+{
+	return encls3(cpu, SGX_EMODT, secinfo, epc_page, 0, NULL, f);
+}
+
+int sgx_etrack(struct sgx_cpu *cpu, uint64_t secs, struct sgx_fault *f)
+{
+	return encls3(cpu, SGX_ETRACK, 0, secs, 0, NULL, f);
 }

@@ -18,11 +18,32 @@ int __eremove(struct sgx_cpu *cpu, uint64_t epc_page, struct sgx_fault *f);
 int __edbgrd(struct sgx_cpu *cpu, uint64_t *data, uint64_t epc_addr, struct sgx_fault *f);
 int __edbgwr(struct sgx_cpu *cpu, uint64_t data, uint64_t epc_addr, struct sgx_fault *f);
 
-/* ENCLU leaf bodies (enclu.c, enclu_keys.c); cpu->lock held, lp in enclave
+/* SGX2 and ETRACK (encls_sgx2.c). */
+int __eaug(struct sgx_cpu *cpu, uint64_t pageinfo, uint64_t epc_page, struct sgx_fault *f);
+int __emodpr(struct sgx_cpu *cpu, uint64_t secinfo, uint64_t epc_page, struct sgx_fault *f);
+int __emodt(struct sgx_cpu *cpu, uint64_t secinfo, uint64_t epc_page, struct sgx_fault *f);
+int __etrack(struct sgx_cpu *cpu, uint64_t secs, struct sgx_fault *f);
+
+/* Is the EMODPR/EMODT change on `frame` still waiting for an ETRACK of its
+ * enclave? (The tracking model is described in encls_sgx2.c.) */
+static inline bool epcm_untracked(const struct sgx_cpu *cpu, uint64_t frame)
+{
+	const struct sgx_epcm *e = &cpu->epcm[frame];
+
+	return (e->state & (EPCM_PR | EPCM_MODIFIED)) &&
+	       cpu->epcm_track[frame] == cpu->hidden[e->secs]->track_epoch;
+}
+
+/* ENCLU leaf bodies (enclu.c, enclu_keys.c, enclu_sgx2.c); cpu->lock held, lp in enclave
  * mode. On success they advance regs->rip past the ENCLU themselves. */
 int __ereport(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, struct sgx_fault *f);
 int __egetkey(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, struct sgx_fault *f);
 int __edeccssa(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, struct sgx_fault *f);
+/* SGX2 (enclu_sgx2.c). */
+int __eaccept(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, struct sgx_fault *f);
+int __eacceptcopy(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs,
+		  struct sgx_fault *f);
+int __emodpe(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, struct sgx_fault *f);
 
 /*
  * An access by enclave code (or by the CPU for it) to `la`: walk the page

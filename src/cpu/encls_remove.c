@@ -43,8 +43,9 @@ int __eremove(struct sgx_cpu *cpu, uint64_t rcx, struct sgx_fault *f)
 		cpu->hidden[frame] = NULL;
 		break;
 	default:
-		/* A trimmed page that was never EMODT'd back to MODIFIED is
-		 * removable even while threads run; everything else is not. */
+		/* A PT_TRIM page the enclave has EACCEPTed (MODIFIED clear) is
+		 * no longer usable by it, so it goes even while threads run
+		 * (fact sheet 11.5); everything else waits for them. */
 		if (!(e->type == SGX_PT_TRIM && !(e->state & EPCM_MODIFIED)) &&
 		    cpu->hidden[e->secs]->threads_active)
 			return SGX_ENCLAVE_ACT;

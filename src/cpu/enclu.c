@@ -473,8 +473,11 @@ static bool enclu_leaf_supported(const struct sgx_cpu *cpu, uint32_t leaf)
 		return true;
 	case SGX_EDECCSSA:
 		return cpu_has(cpu, SGX_FEAT_EDECCSSA);
+	case SGX_EACCEPT:
+	case SGX_EMODPE:
+	case SGX_EACCEPTCOPY:
+		return cpu_has(cpu, SGX_FEAT_SGX2);
 	default:
-		/* SGX2 (EACCEPT, EMODPE, EACCEPTCOPY) is not modelled yet. */
 		return false;
 	}
 }
@@ -511,6 +514,15 @@ int sgx_enclu(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs,
 		break;
 	case SGX_EGETKEY:
 		ret = __egetkey(cpu, lp, regs, f);
+		break;
+	case SGX_EACCEPT:
+		ret = __eaccept(cpu, lp, regs, f);
+		break;
+	case SGX_EMODPE:
+		ret = __emodpe(cpu, lp, regs, f);
+		break;
+	case SGX_EACCEPTCOPY:
+		ret = __eacceptcopy(cpu, lp, regs, f);
 		break;
 	default: /* SGX_EDECCSSA */
 		ret = __edeccssa(cpu, lp, regs, f);

@@ -40,6 +40,7 @@ int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
 	cpu->nr_frames = cfg->epc_size / SGX_PAGE_SIZE;
 	cpu->epc = MAP_FAILED;
 	cpu->epcm = MAP_FAILED;
+	cpu->epcm_track = MAP_FAILED;
 
 	cpu->epc_fd = memfd_create("sgxemu-epc", MFD_CLOEXEC);
 	if (cpu->epc_fd < 0) {
@@ -61,6 +62,13 @@ int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
 			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (cpu->epcm == MAP_FAILED) {
+		ret = -errno;
+		goto fail;
+	}
+	cpu->epcm_track = mmap(NULL, cpu->nr_frames * sizeof(*cpu->epcm_track),
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (cpu->epcm_track == MAP_FAILED) {
 		ret = -errno;
 		goto fail;
 	}
@@ -121,6 +129,8 @@ void sgx_cpu_destroy(struct sgx_cpu *cpu)
 	}
 	if (cpu->epcm != MAP_FAILED)
 		munmap(cpu->epcm, cpu->nr_frames * sizeof(struct sgx_epcm));
+	if (cpu->epcm_track != MAP_FAILED)
+		munmap(cpu->epcm_track, cpu->nr_frames * sizeof(*cpu->epcm_track));
 	if (cpu->epc != MAP_FAILED)
 		munmap(cpu->epc, cpu->cfg.epc_size);
 	if (cpu->epc_fd >= 0)
