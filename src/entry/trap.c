@@ -328,6 +328,8 @@ static void handle_enclu(struct entry_platform *p, struct entry_thread *t, int s
 	if (!sgx_leaf_faulted(ret)) {
 		if (!was_inside && t->lp.in_enclave)
 			entry_inject_on_entry(p, t, regs);
+		if (was_inside && !t->lp.in_enclave && atomic_load(&p->single_step))
+			regs->rflags &= ~0x100ull; /* EEXIT: the "debugger" takes TF back */
 		regs_to_uc(uc, regs);
 		return;
 	}

@@ -25,7 +25,7 @@ const char *er_enclave_path(const char *name)
 	return buf;
 }
 
-static long create(struct er_enclave *e, uint32_t miscselect)
+static long create(struct er_enclave *e, uint32_t miscselect, uint64_t attrs)
 {
 	struct sgx_enclave_create create;
 	struct sgx_secs *secs;
@@ -45,7 +45,7 @@ static long create(struct er_enclave *e, uint32_t miscselect)
 	secs->size = e->size;
 	secs->ssa_frame_size = 1;
 	secs->miscselect = miscselect;
-	secs->attributes.flags = SGX_ATTR_MODE64BIT;
+	secs->attributes.flags = SGX_ATTR_MODE64BIT | attrs;
 	secs->attributes.xfrm = SGX_XFRM_LEGACY;
 	create.src = (uint64_t)(uintptr_t)secs;
 	ret = sgx_encl_ioctl(e->encl, SGX_IOC_ENCLAVE_CREATE, (unsigned long)&create);
@@ -53,7 +53,7 @@ static long create(struct er_enclave *e, uint32_t miscselect)
 	return ret;
 }
 
-static long sign_and_init(struct er_enclave *e, uint32_t miscselect)
+static long sign_and_init(struct er_enclave *e, uint32_t miscselect, uint64_t attrs)
 {
 	struct sgx_sigstruct *sig;
 	uint8_t mrenclave[32];
@@ -69,6 +69,7 @@ static long sign_and_init(struct er_enclave *e, uint32_t miscselect)
 		return -1;
 	ts_sigstruct_init(sig, mrenclave);
 	sig->body.miscselect = miscselect;
+	sig->body.attributes.flags |= attrs;
 	if (ts_sign(sig, el_vector_path("test-signing-key.pem"), err, sizeof(err)) == 0)
 		ret = el_init(e->encl, sig);
 	else
@@ -79,12 +80,25 @@ static long sign_and_init(struct er_enclave *e, uint32_t miscselect)
 
 int er_setup(const char *name, uint32_t miscselect, struct er_enclave *e)
 {
+	return er_setup_attrs(name, miscselect, 0, NULL, e);
+}
+
+int er_setup_attrs(const char *name, uint32_t miscselect, uint64_t attrs, const char *features,
+		   struct er_enclave *e)
+{
 	struct sgx_cpu_config cfg;
 	const char *step;
+	char err[256];
 	long ret;
 
 	memset(e, 0, sizeof(*e));
 	sgx_cpu_config_default(&cfg);
+	step = "features";
+	ret = -1;
+	if (features && sgx_features_apply(features, &cfg.features, err, sizeof(err))) {
+		fprintf(stderr, "er_setup(%s): features: %s\n", name, err);
+		goto fail;
+	}
 	step = "platform";
 	if ((ret = sgx_os_create(&cfg, &e->os)))
 		goto fail;
@@ -95,13 +109,13 @@ int er_setup(const char *name, uint32_t miscselect, struct er_enclave *e)
 	if ((ret = sgx_encl_open(e->os, &e->encl)))
 		goto fail;
 	step = "create";
-	if ((ret = create(e, miscselect)))
+	if ((ret = create(e, miscselect, attrs)))
 		goto fail;
 	step = "add";
 	if ((ret = el_add_all(e->encl, &e->img)))
 		goto fail;
 	step = "init";
-	if ((ret = sign_and_init(e, miscselect)))
+	if ((ret = sign_and_init(e, miscselect, attrs)))
 		goto fail;
 	step = "map";
 	if ((ret = el_map_all(e->encl, &e->img, e->base)))
@@ -111,6 +125,8 @@ int er_setup(const char *name, uint32_t miscselect, struct er_enclave *e)
 		goto fail;
 	return 0;
 fail:
+	e->last_step = step;
+	e->last_ret = ret;
 	fprintf(stderr, "er_setup(%s): %s failed: %ld\n", name, step, ret);
 	return -1;
 }

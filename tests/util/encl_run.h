@@ -19,6 +19,8 @@ struct er_enclave {
 	uint64_t base;     /* SECS.BASEADDR */
 	uint64_t size;     /* SECS.SIZE */
 	uint64_t secs_frame;
+	const char *last_step; /* the step er_setup_attrs failed in */
+	long last_ret;         /* and its result */
 };
 
 /* Path of the built tests/enclaves/<name>.elf: in $SGXEMU_TEST_ENCLAVES
@@ -33,6 +35,13 @@ const char *er_enclave_path(const char *name);
  * -1 with a message on stderr.
  */
 int er_setup(const char *name, uint32_t miscselect, struct er_enclave *e);
+/* The same with `attrs` added to ATTRIBUTES.FLAGS of the SECS and the
+ * SIGSTRUCT (e.g. SGX_ATTR_AEXNOTIFY, SGX_ATTR_DEBUG), on a platform whose
+ * feature list is changed by `features` (sgx_features_apply syntax, e.g.
+ * "-aexnotify"; NULL: the default). The failing step's result is kept in
+ * e->last_ret (the CREATE ioctl's -errno, for instance). */
+int er_setup_attrs(const char *name, uint32_t miscselect, uint64_t attrs, const char *features,
+		   struct er_enclave *e);
 /* Release the enclave, destroy the platform (the trap handlers stay). */
 void er_teardown(struct er_enclave *e);
 
