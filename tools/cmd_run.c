@@ -6,7 +6,7 @@
  * reported against the option that caused it. They then travel to
  * libsgxemu-preload.so (found next to this binary) in the environment -
  * SGXEMU_EPC, SGXEMU_FEATURES, SGXEMU_PLATFORM_KEY, SGXEMU_TRACE,
- * SGXEMU_STATS - and the library goes first in LD_PRELOAD. Then PROGRAM
+ * SGXEMU_STATS, SGXEMU_AEX_EVERY, SGXEMU_SINGLE_STEP - and the library goes first in LD_PRELOAD. Then PROGRAM
  * replaces this process (same pid, so its exit status is ours). Programs it
  * starts in turn run under sgxemu too: the library keeps itself and the
  * settings in the environment of every exec.
@@ -123,14 +123,17 @@ int cmd_run(int argc, char **argv)
 		{ "platform-key", required_argument, NULL, 'k' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "aex-every", required_argument, NULL, 'a' },
+		{ "single-step", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *epc = NULL, *features = NULL, *key = NULL, *trace = NULL;
 	char lib[PATH_MAX], trace_abs[PATH_MAX], key_abs[PATH_MAX], err[256];
 	struct sgx_cpu_config cfg;
-	bool stats = false;
-	uint64_t size;
+	bool stats = false, single_step = false;
+	const char *aex_every = NULL;
+	uint64_t size, usec;
 	int c;
 
 	sgx_cpu_config_default(&cfg);
@@ -164,6 +167,21 @@ int cmd_run(int argc, char **argv)
 		case 's':
 			stats = true;
 			break;
+		case 'a':
+			/* Microseconds between injected interrupts, per thread;
+			 * at most an hour. */
+			if (cli_parse_uint("--aex-every", optarg, 3600000000ull, &usec))
+				return EXIT_USAGE;
+			if (usec == 0) {
+				cli_err("--aex-every: '%s' is not a positive number of microseconds",
+					optarg);
+				return EXIT_USAGE;
+			}
+			aex_every = optarg;
+			break;
+		case 'S':
+			single_step = true;
+			break;
 		default:
 			usage();
 			return EXIT_USAGE;
@@ -191,7 +209,9 @@ int cmd_run(int argc, char **argv)
 	    (features && set_env("SGXEMU_FEATURES", features)) ||
 	    (key && set_env("SGXEMU_PLATFORM_KEY", key_abs)) ||
 	    (trace && set_env("SGXEMU_TRACE", trace_abs)) ||
-	    (stats && set_env("SGXEMU_STATS", "1")) || set_preload(lib))
+	    (stats && set_env("SGXEMU_STATS", "1")) ||
+	    (aex_every && set_env("SGXEMU_AEX_EVERY", aex_every)) ||
+	    (single_step && set_env("SGXEMU_SINGLE_STEP", "1")) || set_preload(lib))
 		return 1;
 
 	execvp(argv[optind], argv + optind);

@@ -10,6 +10,8 @@
  * fatal error, reported with the reason, before the program's main() runs.
  * With SGXEMU_TRACE (a file) and SGXEMU_STATS set, the process records its
  * SGX events and, at exit, writes them there and prints a table of counts.
+ * SGXEMU_AEX_EVERY and SGXEMU_SINGLE_STEP switch on injected interrupts and
+ * single-stepping.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -184,6 +186,10 @@ static void print_stats(void)
 	}
 	if (es.aex_signal)
 		text_add(&t, "  signal %" PRIu64, es.aex_signal);
+	if (es.aex_injected)
+		text_add(&t, "  injected %" PRIu64, es.aex_injected);
+	if (es.single_steps)
+		text_add(&t, "  single-steps %" PRIu64, es.single_steps);
 	text_add(&t, "\n  FAULTS %" PRIu64 " delivered\n", entry_trace_count(TRACE_FAULT));
 	text_add(&t, "  EPC    in use %" PRIu64 " pages, high-water %" PRIu64 " pages\n",
 		 in_use, high);
@@ -262,6 +268,28 @@ static void install_vdso(void)
 	die("vDSO", "AT_SYSINFO_EHDR not found in the auxiliary vector");
 }
 
+/* `sgxemu run --aex-every USEC` and `--single-step`: interrupts on demand
+ * (src/entry/inject.c), once the platform exists. */
+static void start_injection(void)
+{
+	const char *s = getenv("SGXEMU_AEX_EVERY");
+	char *end;
+	int ret;
+
+	if (s && *s) {
+		unsigned long long usec = strtoull(s, &end, 10);
+
+		if (*end || usec == 0)
+			die("SGXEMU_AEX_EVERY", "expected a positive number of microseconds");
+		ret = sgx_entry_inject_every(usec);
+		if (ret)
+			die("SGXEMU_AEX_EVERY", strerror(-ret));
+	}
+	s = getenv("SGXEMU_SINGLE_STEP");
+	if (s && *s && strcmp(s, "0"))
+		sgx_entry_single_step(true);
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	struct sgx_cpu_config cfg;
@@ -291,6 +319,7 @@ __attribute__((constructor)) static void preload_init(void)
 	if (ret)
 		die("cannot install the SIGSYS handler", strerror(-ret));
 
+	start_injection();
 	install_vdso();
 	/* CPUID faulting, where the CPU and kernel offer it (sgxemu info tells). */
 	entry_cpuid_faulting_enable(p);
