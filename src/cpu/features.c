@@ -138,7 +138,8 @@ void sgx_cpu_config_default(struct sgx_cpu_config *cfg)
 	cfg->epc_size = 128ull << 20;
 	cfg->epc_phys_base = 0x80200000ull;
 	/* What the CPU model implements today; later leaves extend it. */
-	cfg->features = SGX_FEATURE_BIT(SGX_FEAT_SGX1) | SGX_FEATURE_BIT(SGX_FEAT_KSS) |
+	cfg->features = SGX_FEATURE_BIT(SGX_FEAT_SGX1) | SGX_FEATURE_BIT(SGX_FEAT_SGX2) |
+			SGX_FEATURE_BIT(SGX_FEAT_KSS) |
 			SGX_FEATURE_BIT(SGX_FEAT_LC) | SGX_FEATURE_BIT(SGX_FEAT_EDECCSSA) |
 			SGX_FEATURE_BIT(SGX_FEAT_AEXNOTIFY);
 	cfg->max_enclave_size_64 = 36;
