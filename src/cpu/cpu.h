@@ -10,7 +10,7 @@
 #ifndef SGXEMU_CPU_H
 #define SGXEMU_CPU_H
 
-#include <pthread.h>
+#include "common/lock.h"
 #include <stdatomic.h>
 
 #include <openssl/sha.h>
@@ -70,7 +70,7 @@ struct sgx_cpu {
 
 	/* ENCLS leaves run one at a time: the EPCM "in use by another
 	 * instruction" states never become visible to software. */
-	pthread_mutex_t lock;
+	struct sgx_lock lock;
 
 	/* Instrumentation: ENCLS executions by leaf number (faulting and
 	 * failing ones included), and a hook told of each one. */

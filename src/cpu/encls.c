@@ -53,7 +53,7 @@ int sgx_encls(struct sgx_cpu *cpu, struct sgx_encls_regs *r, struct sgx_fault *f
 	if (!leaf_supported(cpu, leaf))
 		return fault_gp(f);
 
-	pthread_mutex_lock(&cpu->lock);
+	sgx_lock(&cpu->lock);
 	switch (leaf) {
 	case SGX_ECREATE:
 		ret = __ecreate(cpu, r->rbx, r->rcx, f);
@@ -89,7 +89,7 @@ int sgx_encls(struct sgx_cpu *cpu, struct sgx_encls_regs *r, struct sgx_fault *f
 		ret = __edbgwr(cpu, r->rbx, r->rcx, f);
 		break;
 	}
-	pthread_mutex_unlock(&cpu->lock);
+	sgx_unlock(&cpu->lock);
 
 	/* Leaves with an error code report it in RAX (0 on success). */
 	if (!sgx_leaf_faulted(ret) && leaf != SGX_ECREATE && leaf != SGX_EADD &&

@@ -410,7 +410,7 @@ void sgx_aex(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs,
 	struct sgx_gprsgx *g;
 	struct sgx_fault f;
 
-	pthread_mutex_lock(&cpu->lock);
+	sgx_lock(&cpu->lock);
 	/* EENTER/ERESUME checked this frame; only a concurrent change of its
 	 * pages by the OS could make this fail, and then there is nowhere to
 	 * save to: the exit still happens, the context is lost. */
@@ -459,7 +459,7 @@ void sgx_aex(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs,
 	regs->fsbase = lp->host_fsbase;
 	regs->gsbase = lp->host_gsbase;
 	lp_leave(cpu, lp, tcs);
-	pthread_mutex_unlock(&cpu->lock);
+	sgx_unlock(&cpu->lock);
 }
 
 static bool enclu_leaf_supported(const struct sgx_cpu *cpu, uint32_t leaf)
@@ -498,7 +498,7 @@ int sgx_enclu(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs,
 	if (!enclu_leaf_supported(cpu, leaf) || inside_only != lp->in_enclave)
 		return fault_gp(f);
 
-	pthread_mutex_lock(&cpu->lock);
+	sgx_lock(&cpu->lock);
 	switch (leaf) {
 	case SGX_EENTER:
 		ret = eenter(cpu, lp, regs, f);
@@ -528,7 +528,7 @@ int sgx_enclu(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs,
 		ret = __edeccssa(cpu, lp, regs, f);
 		break;
 	}
-	pthread_mutex_unlock(&cpu->lock);
+	sgx_unlock(&cpu->lock);
 	return ret;
 }
 
@@ -573,9 +573,9 @@ int sgx_enclave_access_fault(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint6
 
 	if (!sgx_lp_in_elrange(lp, la))
 		return -1;
-	pthread_mutex_lock(&cpu->lock);
+	sgx_lock(&cpu->lock);
 	ret = enclave_page(cpu, lp->secs_frame, la, access, SGX_PT_REG, &frame, f);
-	pthread_mutex_unlock(&cpu->lock);
+	sgx_unlock(&cpu->lock);
 	return ret ? 1 : 0;
 }
 

@@ -84,7 +84,7 @@ int sgx_cpu_create(const struct sgx_cpu_config *cfg, struct sgx_cpu **out)
 	cpu->lepubkeyhash[2] = SGX_LEPUBKEYHASH_DEFAULT2;
 	cpu->lepubkeyhash[3] = SGX_LEPUBKEYHASH_DEFAULT3;
 	cpu->next_eid = 1;
-	pthread_mutex_init(&cpu->lock, NULL);
+	sgx_lock_init(&cpu->lock);
 	*out = cpu;
 	return 0;
 
@@ -114,7 +114,7 @@ int sgx_cpu_fork_child(struct sgx_cpu *cpu)
 		free(cpu->hidden[i]);
 		cpu->hidden[i] = NULL;
 	}
-	pthread_mutex_init(&cpu->lock, NULL);
+	sgx_lock_init(&cpu->lock);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ void sgx_cpu_destroy(struct sgx_cpu *cpu)
 		munmap(cpu->epc, cpu->cfg.epc_size);
 	if (cpu->epc_fd >= 0)
 		close(cpu->epc_fd);
-	pthread_mutex_destroy(&cpu->lock);
+
 	free(cpu);
 }
 

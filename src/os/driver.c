@@ -273,13 +273,13 @@ uint64_t sgx_encl_mmap(struct sgx_encl *encl, uint64_t addr, uint64_t len, int p
 		if (start < 0)
 			return (uint64_t)start;
 	}
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	ret = sgx_encl_may_map(encl, (uint64_t)start, (uint64_t)start + len, prot);
 	if (!ret)
 		ret = install_vma(encl, (uint64_t)start, len, prot);
 	else if (!fixed)
 		munmap((void *)start, len);
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	return ret ? (uint64_t)(int64_t)ret : (uint64_t)start;
 }
 
@@ -360,14 +360,14 @@ int sgx_os_mprotect(struct sgx_os *os, uint64_t addr, uint64_t len, int prot)
 	end = addr + page_round_up(len);
 	if (end <= addr)
 		return -ENOMEM;
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	ret = may_mprotect(os, addr, end, prot);
 	if (!ret)
 		ret = mprotect_gaps(os, addr, end, prot);
 	if (!ret)
 		ret = mprotect_vmas(os, addr, end, prot);
 	sgx_publish_snapshot(os);
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	return ret;
 }
 
@@ -381,7 +381,7 @@ int sgx_os_munmap(struct sgx_os *os, uint64_t addr, uint64_t len)
 	end = addr + page_round_up(len);
 	if (end <= addr)
 		return -EINVAL;
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	if (vmas_reserve(os, 1) == 0) {
 		vmas_remove_range(os, addr, end);
 		if (munmap((void *)addr, end - addr))
@@ -390,7 +390,7 @@ int sgx_os_munmap(struct sgx_os *os, uint64_t addr, uint64_t len)
 	} else {
 		ret = -ENOMEM;
 	}
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	return ret;
 }
 
@@ -410,13 +410,13 @@ int sgx_os_open_provision(struct sgx_os *os)
 		close(fd);
 		return err;
 	}
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	p = realloc(os->prov, (os->nr_prov + 1) * sizeof(*p));
 	if (p) {
 		os->prov = p;
 		os->prov[os->nr_prov++] = (struct sgx_prov_id){ st.st_dev, st.st_ino };
 	}
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	if (!p) {
 		close(fd);
 		return -ENOMEM;
@@ -431,10 +431,10 @@ bool sgx_is_provision_fd(struct sgx_os *os, int fd)
 
 	if (fd < 0 || fstat(fd, &st))
 		return false;
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	for (size_t i = 0; i < os->nr_prov && !found; i++)
 		found = os->prov[i].dev == st.st_dev && os->prov[i].ino == st.st_ino;
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	return found;
 }
 
@@ -443,10 +443,10 @@ bool sgx_encl_has_vmas(struct sgx_encl *encl)
 	struct sgx_os *os = encl->os;
 	bool found = false;
 
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	for (size_t i = 0; i < os->nr_vmas && !found; i++)
 		found = os->vmas[i].encl == encl;
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	return found;
 }
 
@@ -460,8 +460,8 @@ bool sgx_encl_has_vmas(struct sgx_encl *encl)
  */
 void sgx_os_fork_child(struct sgx_os *os)
 {
-	pthread_mutex_init(&os->lock, NULL);
-	pthread_mutex_init(&os->einit_lock, NULL);
+	sgx_lock_init(&os->lock);
+	sgx_lock_init(&os->einit_lock);
 	sgx_cpu_fork_child(os->cpu);
 	for (size_t i = 0; i < os->nr_vmas; i++)
 		mmap((void *)os->vmas[i].start, os->vmas[i].end - os->vmas[i].start, PROT_NONE,

@@ -38,10 +38,10 @@ int sgx_encl_open(struct sgx_os *os, struct sgx_encl **out)
 	if (!encl)
 		return -ENOMEM;
 	encl->os = os;
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	encl->next = os->encls;
 	os->encls = encl;
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	*out = encl;
 	return 0;
 }
@@ -73,7 +73,7 @@ void sgx_encl_release(struct sgx_encl *encl)
 	if (!encl)
 		return;
 	os = encl->os;
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	/* Unmap first: the frames must not stay visible once they are reused. */
 	sgx_vmas_unmap_encl(os, encl);
 	unlink_encl(os, encl);
@@ -89,7 +89,7 @@ void sgx_encl_release(struct sgx_encl *encl)
 		remove_frame(os, encl->secs_frame);
 		munmap((void *)encl->pages, encl->nr_pages * sizeof(uint64_t));
 	}
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	free(encl);
 }
 
@@ -301,7 +301,7 @@ int sgx_os_fault(void *ctx, uint64_t la, unsigned access)
 	struct sgx_encl *encl;
 	int ret = -1;
 
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	vma = sgx_vma_find(os, la);
 	/* No enclave VMA, or one that forbids the access: not ours (SIGSEGV). */
 	if (!vma || vma_access_error(vma, access))
@@ -327,6 +327,6 @@ int sgx_os_fault(void *ctx, uint64_t la, unsigned access)
 	if (access_allowed(os, vma, e, access))
 		ret = 0;
 out:
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	return ret;
 }

@@ -125,9 +125,9 @@ static long sgx_ioc_enclave_create(struct sgx_encl *encl, uint64_t arg)
 	if (copy_from_user(secs, create_arg.src, SGX_PAGE_SIZE)) {
 		ret = -EFAULT;
 	} else {
-		pthread_mutex_lock(&encl->os->lock);
+		sgx_lock(&encl->os->lock);
 		ret = encl_create(encl, secs);
-		pthread_mutex_unlock(&encl->os->lock);
+		sgx_unlock(&encl->os->lock);
 	}
 	free(secs);
 	return ret;
@@ -227,7 +227,7 @@ static int encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offset,
 	int64_t frame;
 	int ret;
 
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	/* Consecutive enclave pages on consecutive frames. */
 	prev = idx ? atomic_load(&encl->pages[idx - 1]) : 0;
 	frame = sgx_alloc_epc_frame(os, (prev & SGX_PAGE_PRESENT) ? sgx_page_frame(prev) + 1
@@ -251,7 +251,7 @@ static int encl_add_page(struct sgx_encl *encl, uint64_t src, uint64_t offset,
 		atomic_store(&encl->pages[idx],
 			     sgx_page_entry((uint64_t)frame, max_prot_of(secinfo), type));
 	}
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	return ret;
 }
 
@@ -288,10 +288,10 @@ static long sgx_ioc_enclave_add_pages(struct sgx_encl *encl, uint64_t arg)
 	free(bounce);
 	/* Map what was added wherever a VMA already covers it. */
 	if (c) {
-		pthread_mutex_lock(&encl->os->lock);
+		sgx_lock(&encl->os->lock);
 		sgx_vmas_refresh(encl->os, encl, encl->base + add_arg.offset,
 				 encl->base + add_arg.offset + c);
-		pthread_mutex_unlock(&encl->os->lock);
+		sgx_unlock(&encl->os->lock);
 	}
 	add_arg.count = c;
 	if (copy_to_user(arg, &add_arg, sizeof(add_arg)))
@@ -311,7 +311,7 @@ static int einit_locked(struct sgx_encl *encl, const struct sgx_sigstruct *sig,
 	int ret;
 
 	sgx_mrsigner(sig->modulus, mrsigner);
-	pthread_mutex_lock(&os->einit_lock);
+	sgx_lock(&os->einit_lock);
 	/* Mainline keeps no MSR cache: rewrite all four before every EINIT;
 	 * SGX_UNMASKED_EVENT is retried (this CPU never raises it). */
 	for (int attempt = 0; attempt < 50 * 20; attempt++) {
@@ -326,7 +326,7 @@ static int einit_locked(struct sgx_encl *encl, const struct sgx_sigstruct *sig,
 		if (ret != SGX_UNMASKED_EVENT)
 			break;
 	}
-	pthread_mutex_unlock(&os->einit_lock);
+	sgx_unlock(&os->einit_lock);
 	if (sgx_leaf_faulted(ret))
 		return -EIO;
 	return ret ? -EPERM : 0;
@@ -463,7 +463,7 @@ static long sgx_enclave_restrict_permissions(struct sgx_encl *encl,
 	for (c = 0; c < modp->length; c += SGX_PAGE_SIZE) {
 		addr = encl->base + modp->offset + c;
 
-		pthread_mutex_lock(&os->lock);
+		sgx_lock(&os->lock);
 
 		ret = sgx_encl_load_page(encl, addr, &entry);
 		if (ret)
@@ -494,14 +494,14 @@ static long sgx_enclave_restrict_permissions(struct sgx_encl *encl,
 		if (ret)
 			goto out_unlock;
 
-		pthread_mutex_unlock(&os->lock);
+		sgx_unlock(&os->lock);
 	}
 
 	ret = 0;
 	goto out;
 
 out_unlock:
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 out:
 	modp->count = c;
 
@@ -564,7 +564,7 @@ static long sgx_enclave_modify_types(struct sgx_encl *encl,
 	for (c = 0; c < modt->length; c += SGX_PAGE_SIZE) {
 		addr = encl->base + modt->offset + c;
 
-		pthread_mutex_lock(&os->lock);
+		sgx_lock(&os->lock);
 
 		ret = sgx_encl_load_page(encl, addr, &entry);
 		if (ret)
@@ -615,7 +615,7 @@ static long sgx_enclave_modify_types(struct sgx_encl *encl,
 		sgx_encl_set_page(encl, addr, sgx_page_entry(sgx_page_frame(entry), max_prot,
 							     page_type));
 
-		pthread_mutex_unlock(&os->lock);
+		sgx_unlock(&os->lock);
 	}
 
 	ret = 0;
@@ -624,7 +624,7 @@ static long sgx_enclave_modify_types(struct sgx_encl *encl,
 out_entry_changed:
 	sgx_encl_set_page(encl, addr, entry);
 out_unlock:
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 out:
 	modt->count = c;
 
@@ -675,7 +675,7 @@ static long sgx_encl_remove_pages(struct sgx_encl *encl,
 	for (c = 0; c < params->length; c += SGX_PAGE_SIZE) {
 		addr = encl->base + params->offset + c;
 
-		pthread_mutex_lock(&os->lock);
+		sgx_lock(&os->lock);
 
 		ret = sgx_encl_load_page(encl, addr, &entry);
 		if (ret)
@@ -706,14 +706,14 @@ static long sgx_encl_remove_pages(struct sgx_encl *encl,
 		if (sgx_eremove(os->cpu, epc_addr(encl, frame), &f) == 0)
 			sgx_free_epc_frame(os, frame);
 
-		pthread_mutex_unlock(&os->lock);
+		sgx_unlock(&os->lock);
 	}
 
 	ret = 0;
 	goto out;
 
 out_unlock:
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 out:
 	params->count = c;
 

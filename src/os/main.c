@@ -90,19 +90,16 @@ int sgx_os_create(const struct sgx_cpu_config *cfg, struct sgx_os **out)
 	ret = -ENOMEM;
 	if (!os->used)
 		goto fail;
-	pthread_mutex_init(&os->lock, NULL);
-	pthread_mutex_init(&os->einit_lock, NULL);
+	sgx_lock_init(&os->lock);
+	sgx_lock_init(&os->einit_lock);
 	ret = sgx_drv_init(os);
 	if (!ret) {
-		pthread_mutex_lock(&os->lock);
+		sgx_lock(&os->lock);
 		ret = sgx_publish_snapshot(os);
-		pthread_mutex_unlock(&os->lock);
+		sgx_unlock(&os->lock);
 	}
-	if (ret) {
-		pthread_mutex_destroy(&os->lock);
-		pthread_mutex_destroy(&os->einit_lock);
+	if (ret)
 		goto fail;
-	}
 	os->mmu.translate = sgx_os_translate;
 	os->mmu.fault = sgx_os_fault;
 	os->mmu.ctx = os;
@@ -126,8 +123,6 @@ void sgx_os_destroy(struct sgx_os *os)
 	sgx_cpu_set_mmu(os->cpu, NULL);
 	sgx_free_snapshot(os);
 	sgx_cpu_destroy(os->cpu);
-	pthread_mutex_destroy(&os->lock);
-	pthread_mutex_destroy(&os->einit_lock);
 	free(os->vmas);
 	free(os->prov);
 	free(os->used);

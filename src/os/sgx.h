@@ -15,7 +15,7 @@
 #ifndef SGXEMU_OS_SGX_H
 #define SGXEMU_OS_SGX_H
 
-#include <pthread.h>
+#include "common/lock.h"
 #include <stdatomic.h>
 #include <sys/types.h>
 
@@ -57,10 +57,10 @@ struct sgx_prov_id {
 struct sgx_os {
 	struct sgx_cpu *cpu;
 	struct sgx_mmu mmu;
-	pthread_mutex_t lock;
+	struct sgx_lock lock;
 	/* EINIT needs the LE-hash MSRs it was prepared with: MSR writes plus
 	 * EINIT form one critical section (Linux: preemption disabled). */
-	pthread_mutex_t einit_lock;
+	struct sgx_lock einit_lock;
 
 	/* EPC frame allocator (main.c). */
 	uint64_t nr_frames;

@@ -54,7 +54,7 @@ uint64_t sgx_vepc_mmap(struct sgx_vepc *v, uint64_t addr, uint64_t len, int prot
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (flags & MAP_FIXED), -1, 0);
 	if (area == MAP_FAILED)
 		return (uint64_t)-errno;
-	pthread_mutex_lock(&os->lock);
+	sgx_lock(&os->lock);
 	if (v->nr + n > v->cap) {
 		size_t cap = (v->nr + n) * 2;
 		uint64_t *bigger = realloc(v->frames, cap * sizeof(*bigger));
@@ -89,7 +89,7 @@ uint64_t sgx_vepc_mmap(struct sgx_vepc *v, uint64_t addr, uint64_t len, int prot
 			sgx_free_epc_frame(os, v->frames[--v->nr]);
 		munmap(area, n * SGX_PAGE_SIZE);
 	}
-	pthread_mutex_unlock(&os->lock);
+	sgx_unlock(&os->lock);
 	return ret ? (uint64_t)(int64_t)ret : (uint64_t)area;
 }
 
@@ -125,9 +125,9 @@ long sgx_vepc_ioctl(struct sgx_vepc *v, unsigned int cmd, unsigned long arg)
 		return -ENOTTY;
 	if (arg)
 		return -EINVAL;
-	pthread_mutex_lock(&v->os->lock);
+	sgx_lock(&v->os->lock);
 	ret = remove_all(v);
-	pthread_mutex_unlock(&v->os->lock);
+	sgx_unlock(&v->os->lock);
 	return ret;
 }
 
@@ -135,7 +135,7 @@ void sgx_vepc_release(struct sgx_vepc *v)
 {
 	if (!v)
 		return;
-	pthread_mutex_lock(&v->os->lock);
+	sgx_lock(&v->os->lock);
 	remove_all(v);
 	/* A SECS whose children live in another vEPC stays in the EPC (Linux
 	 * keeps it on a zombie list); its frame is not handed out again. */
@@ -145,7 +145,7 @@ void sgx_vepc_release(struct sgx_vepc *v)
 		if (sgx_epcm_query(v->os->cpu, v->frames[i], &info) == 0 && !info.valid)
 			sgx_free_epc_frame(v->os, v->frames[i]);
 	}
-	pthread_mutex_unlock(&v->os->lock);
+	sgx_unlock(&v->os->lock);
 	free(v->frames);
 	free(v);
 }
