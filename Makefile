@@ -87,7 +87,7 @@ $(BUILD)/libsgxemu-san.a: $(LIB_SAN_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/libsgxemu.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libsgxemu.so -o $@ $^ $(LDLIBS)
+	$(CC) -shared -Wl,-soname,libsgxemu.so -Wl,-z,now -o $@ $^ $(LDLIBS)
 
 $(BUILD)/sgxemu: $(TOOL_OBJS) $(BUILD)/libsgxemu.a
 	$(CC) -o $@ $(TOOL_OBJS) $(BUILD)/libsgxemu.a $(LDLIBS)
@@ -278,13 +278,16 @@ PRELOAD_SRCS := $(sort $(wildcard src/preload/*.c src/preload/*.S))
 PRELOAD_OBJS := $(patsubst %.S,$(BUILD)/obj/%.o,$(PRELOAD_SRCS:%.c=$(BUILD)/obj/%.o))
 
 # Like src/entry, the interposer runs in signal handlers and in fresh threads
-# before their TLS exists: no stack protector.
+# before their TLS exists: no stack protector. Both shared libraries bind
+# every symbol at load (-z now): a lazy binding in a signal handler would run
+# the dynamic linker's resolver, which saves the whole register state far
+# below the stack pointer - over a signal frame being built there.
 $(BUILD)/obj/src/preload/%.o: src/preload/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fno-stack-protector -MMD -MP -c $< -o $@
 
 $(BUILD)/libsgxemu-preload.so: $(filter-out $(PRELOAD_OBJS),$(LIB_OBJS)) $(PRELOAD_OBJS)
-	$(CC) -shared -Wl,-soname,libsgxemu-preload.so -Wl,-z,defs -o $@ $^ $(LDLIBS) -ldl
+	$(CC) -shared -Wl,-soname,libsgxemu-preload.so -Wl,-z,defs -Wl,-z,now -o $@ $^ $(LDLIBS) -ldl
 
 all: $(BUILD)/libsgxemu-preload.so
 # `sgxemu run` needs the interposer beside the binary.

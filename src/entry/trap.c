@@ -21,6 +21,7 @@
  * save and restore it through the frame. FS/GS bases are not part of the
  * frame (sigreturn does not restore them), so the handler writes them last.
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -28,6 +29,9 @@
 
 #include "entry/entry.h"
 
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
 #ifndef SYS_USER_DISPATCH
 #define SYS_USER_DISPATCH 2
 #endif
@@ -118,16 +122,114 @@ void entry_set_sigmask(const sigset_t *set)
 	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)set, 0, 8);
 }
 
-/* Run the application's disposition for sig, as the kernel would: its
- * handler runs with the interrupted mask plus sa_mask (plus sig itself unless
- * SA_NODEFER), and its system calls are the application's again. SIGSYS
- * stays deliverable: dispatch would otherwise kill the process. */
+/*
+ * The kernel's rt_sigframe on x86-64: what RSP points at when a handler
+ * starts. ucontext is the kernel's (8-byte sigset), so it is spelled out.
+ */
+struct kernel_rt_sigframe {
+	uint64_t pretcode;     /* the handler's return address: sa_restorer */
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	stack_t uc_stack;
+	mcontext_t uc_mcontext;
+	uint64_t uc_sigmask;
+	siginfo_t info;
+};
+
+_Static_assert(offsetof(struct kernel_rt_sigframe, uc_mcontext) == 48, "sigcontext");
+_Static_assert(offsetof(struct kernel_rt_sigframe, info) == 312, "siginfo");
+
+/* The application's alternate stack: the one it set through the
+ * interposer, or (library mode) the kernel's unless it is sgxemu's. */
+static bool app_altstack(struct entry_platform *p, struct entry_thread *t, stack_t *ss)
+{
+	if (p->syscall_hook) {
+		if (!t || !t->app_ss_on)
+			return false;
+		*ss = t->app_ss;
+		return true;
+	}
+	if (raw_syscall(SYS_sigaltstack, 0, (long)ss, 0, 0) || (ss->ss_flags & SS_DISABLE))
+		return false;
+	return !((uint8_t *)ss->ss_sp >= p->altstacks &&
+		 (uint8_t *)ss->ss_sp < p->altstacks + (size_t)ENTRY_MAX_THREADS * ENTRY_ALTSTACK_SIZE);
+}
+
+/*
+ * Make the return from this handler enter the application's handler exactly
+ * as the kernel would have entered it: a signal frame on the stack the kernel
+ * would choose (the application's alternate stack only with SA_ONSTACK, else
+ * below the interrupted RSP's red zone - after an AEX that is URSP, the
+ * untrusted stack), the application's restorer as return address, the
+ * handler's mask. Its rt_sigreturn then restores the interrupted context.
+ */
+static void push_app_frame(struct entry_platform *p, struct entry_thread *t, int sig,
+			   const siginfo_t *si, ucontext_t *uc, const struct sigaction *a)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	const uint8_t *fp_src = (const uint8_t *)uc->uc_mcontext.fpregs;
+	uint64_t sp = (uint64_t)g[REG_RSP], top, here = (uint64_t)(uintptr_t)&sp;
+	uint32_t magic = 0, fp_size = 512;
+	struct kernel_rt_sigframe *k;
+	stack_t ss, cur;
+	sigset_t mask;
+	uint64_t m;
+
+	if ((a->sa_flags & SA_ONSTACK) && app_altstack(p, t, &ss) &&
+	    sp - (uint64_t)(uintptr_t)ss.ss_sp >= ss.ss_size)
+		top = (uint64_t)(uintptr_t)ss.ss_sp + ss.ss_size;
+	else
+		top = sp - 128;
+	/* Never below our own live frame, when we run on that same stack. */
+	if (here < top && top - here < ENTRY_ALTSTACK_SIZE + (1u << 20))
+		top = here - 1024;
+	if (fp_src) {
+		memcpy(&magic, fp_src + 464, 4);
+		if (magic == FP_XSTATE_MAGIC1)
+			memcpy(&fp_size, fp_src + 468, 4); /* extended_size: xstate + MAGIC2 */
+	}
+	sp = (top - fp_size) & ~63ull;
+	if (fp_src)
+		memcpy((void *)(uintptr_t)sp, fp_src, fp_size);
+	k = (struct kernel_rt_sigframe *)(uintptr_t)((((sp - sizeof(*k)) & ~15ull)) - 8);
+
+	memset(k, 0, sizeof(*k));
+	k->pretcode = (a->sa_flags & SA_RESTORER) ? (uint64_t)(uintptr_t)a->sa_restorer
+						  : (uint64_t)(uintptr_t)sgx_sigreturn;
+	k->uc_flags = uc->uc_flags;
+	if (raw_syscall(SYS_sigaltstack, 0, (long)&cur, 0, 0) == 0) {
+		cur.ss_flags &= ~SS_ONSTACK;
+		k->uc_stack = cur;
+	}
+	k->uc_mcontext = uc->uc_mcontext;
+	k->uc_mcontext.fpregs = fp_src ? (fpregset_t)(uintptr_t)sp : NULL;
+	memcpy(&k->uc_sigmask, &uc->uc_sigmask, 8);
+	k->info = *si;
+
+	/* The handler runs with the interrupted mask, sa_mask and (unless
+	 * SA_NODEFER) the signal itself blocked; SIGSYS stays deliverable. */
+	sigorset(&mask, &uc->uc_sigmask, &a->sa_mask);
+	if (!(a->sa_flags & SA_NODEFER))
+		sigaddset(&mask, sig);
+	sigdelset(&mask, SIGSYS);
+	memcpy(&m, &mask, 8);
+	memcpy(&uc->uc_sigmask, &m, 8);
+
+	g[REG_RIP] = (greg_t)(uintptr_t)a->sa_sigaction;
+	g[REG_RSP] = (greg_t)(uintptr_t)k;
+	g[REG_RDI] = sig;
+	g[REG_RSI] = (greg_t)(uintptr_t)&k->info;
+	g[REG_RDX] = (greg_t)(uintptr_t)&k->uc_flags;
+	g[REG_RAX] = 0;
+	g[REG_EFL] &= ~(greg_t)(0x400 | 0x10000 | 0x100); /* DF, RF, TF */
+}
+
+/* Run the application's disposition for sig, as the kernel would. */
 void entry_deliver_to_app(struct entry_platform *p, struct entry_thread *t, int sig,
 			  siginfo_t *si, ucontext_t *uc)
 {
 	struct sigaction *a = &p->app[sig];
-	sigset_t mask, all;
-	char prev;
+	struct sigaction act;
 
 	if (a->sa_handler == SIG_DFL ||
 	    (a->sa_handler == SIG_IGN && is_fault_signal(sig) && si->si_code > 0)) {
@@ -137,32 +239,10 @@ void entry_deliver_to_app(struct entry_platform *p, struct entry_thread *t, int 
 	}
 	if (a->sa_handler == SIG_IGN)
 		return;
-
-	sigorset(&mask, &uc->uc_sigmask, &a->sa_mask);
-	if (!(a->sa_flags & SA_NODEFER))
-		sigaddset(&mask, sig);
-	sigdelset(&mask, SIGSYS);
-	sigfillset(&all);
-	prev = t ? t->sud_selector : SUD_ALLOW;
-	if (t && t->sud_on)
-		t->sud_selector = SUD_BLOCK;
-	entry_set_sigmask(&mask);
-	if (a->sa_flags & SA_SIGINFO) {
-		void (*fn)(int, siginfo_t *, void *) = a->sa_sigaction;
-
-		if (a->sa_flags & SA_RESETHAND)
-			a->sa_handler = SIG_DFL;
-		fn(sig, si, uc);
-	} else {
-		void (*fn)(int) = a->sa_handler;
-
-		if (a->sa_flags & SA_RESETHAND)
-			a->sa_handler = SIG_DFL;
-		fn(sig);
-	}
-	entry_set_sigmask(&all);
-	if (t)
-		t->sud_selector = prev;
+	act = *a;
+	if (a->sa_flags & SA_RESETHAND)
+		a->sa_handler = SIG_DFL;
+	push_app_frame(p, t, sig, si, uc, &act);
 }
 
 /* The signal and siginfo the kernel would produce for a fault. */
