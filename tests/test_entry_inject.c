@@ -126,3 +126,21 @@ Test(entry_inject, injection_outside_enclave_mode_is_ignored)
 	sgx_entry_get_stats(&st);
 	cr_assert_eq(st.aex, 0);
 }
+
+Test(entry_inject, stopping_injection_stops_the_timers)
+{
+	struct sgx_entry_stats before, after;
+
+	cr_assert_eq(sgx_entry_inject_every(100), 0);
+	run_spinner_for(20000);
+	cr_assert_eq(sgx_entry_inject_every(0), 0);
+	/* The spinner thread's timer was armed: a fresh entry on a new thread
+	 * disarms nothing of it, but its ticks must no longer interrupt. */
+	sgx_entry_get_stats(&before);
+	run_spinner_for(20000);
+	sgx_entry_get_stats(&after);
+	cr_assert_eq(after.aex_injected, before.aex_injected,
+		     "%lu AEXs injected after injection was switched off",
+		     (unsigned long)(after.aex_injected - before.aex_injected));
+	/* Teardown detaches the platform; no late tick may kill the process. */
+}

@@ -123,6 +123,7 @@ void sgx_entry_fini(void)
 
 	if (!p)
 		return;
+	entry_inject_fini(p);
 	for (int sig = 1; sig < NSIG && sig < 64; sig++)
 		if (p->owned & (1ull << sig))
 			raw_sigaction(sig, &p->app[sig], NULL);

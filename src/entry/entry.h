@@ -36,9 +36,12 @@ struct entry_thread {
 	 * virtualized under the interposer); sgxemu's is in place otherwise. */
 	stack_t app_ss;
 	bool app_ss_on;
-	/* Its injection timer (inject.c): the period it is armed with, 0 none. */
+	/* Its injection timer (inject.c): created once, armed with timer_usec
+	 * (0: disarmed); inject_pending: a one-shot AEX was asked for. */
+	bool timer_created;
 	uint64_t timer_usec;
 	int timer_id;
+	atomic_bool inject_pending;
 };
 
 struct entry_platform;
@@ -99,6 +102,10 @@ void fsgs_write(const struct entry_platform *p, uint64_t fs, uint64_t gs);
 /* inject.c */
 void entry_inject_on_entry(struct entry_platform *p, struct entry_thread *t,
 			   struct sgx_regs *regs);
+/* Is this arrival of SGX_INJECT_SIGNAL an interrupt sgxemu still wants? */
+bool entry_inject_wanted(struct entry_platform *p, struct entry_thread *t, const siginfo_t *si);
+/* Delete every thread's injection timer (at fini). */
+void entry_inject_fini(struct entry_platform *p);
 
 /* cpuid.c */
 bool entry_cpuid_faulting_enable(struct entry_platform *p);

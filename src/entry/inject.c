@@ -49,6 +49,12 @@ int sgx_entry_inject_thread(int tid)
 		if (ret)
 			return ret;
 	}
+	{
+		struct entry_thread *t = thread_find(p, tid);
+
+		if (t)
+			atomic_store(&t->inject_pending, true);
+	}
 	return (int)raw_syscall(SYS_tgkill, raw_syscall(SYS_getpid, 0, 0, 0, 0), tid,
 				SGX_INJECT_SIGNAL, 0);
 }
@@ -79,12 +85,12 @@ void entry_inject_on_entry(struct entry_platform *p, struct entry_thread *t,
 {
 	uint64_t usec = atomic_load(&p->inject_usec);
 
-	if (usec && t->timer_usec != usec) {
+	if (usec != t->timer_usec && (usec || t->timer_created)) {
 		struct sigevent ev;
 		struct itimerspec its;
 		int id;
 
-		if (t->timer_usec == 0) {
+		if (!t->timer_created) {
 			memset(&ev, 0, sizeof(ev));
 			ev.sigev_notify = SIGEV_THREAD_ID;
 			ev.sigev_signo = SGX_INJECT_SIGNAL;
@@ -92,7 +98,9 @@ void entry_inject_on_entry(struct entry_platform *p, struct entry_thread *t,
 			if (raw_syscall(SYS_timer_create, CLOCK_MONOTONIC, (long)&ev, (long)&id, 0))
 				return;
 			t->timer_id = id;
+			t->timer_created = true;
 		}
+		/* usec 0 disarms the timer. */
 		its.it_value.tv_sec = its.it_interval.tv_sec = (time_t)(usec / 1000000);
 		its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(usec % 1000000) * 1000;
 		raw_syscall(SYS_timer_settime, t->timer_id, 0, (long)&its, 0);
@@ -100,4 +108,21 @@ void entry_inject_on_entry(struct entry_platform *p, struct entry_thread *t,
 	}
 	if (atomic_load(&p->single_step) && sgx_lp_debug_optin(p->cpu, &t->lp))
 		regs->rflags |= 0x100; /* TF */
+}
+
+bool entry_inject_wanted(struct entry_platform *p, struct entry_thread *t, const siginfo_t *si)
+{
+	if (t && atomic_exchange(&t->inject_pending, false))
+		return true;
+	/* A tick of a timer armed before injection was switched off. */
+	return si->si_code == SI_TIMER && atomic_load(&p->inject_usec) != 0;
+}
+
+void entry_inject_fini(struct entry_platform *p)
+{
+	for (unsigned i = 0; i < ENTRY_MAX_THREADS; i++)
+		if (p->threads[i].timer_created) {
+			raw_syscall(SYS_timer_delete, p->threads[i].timer_id, 0, 0, 0);
+			p->threads[i].timer_created = false;
+		}
 }

@@ -566,8 +566,14 @@ static void trap_dispatch(struct entry_platform *p, struct entry_thread *t, int 
 		fsgs_write(p, fs, gs);
 		return;
 	}
-	if (sig == SGX_INJECT_SIGNAL && !(t && t->lp.in_enclave))
-		return; /* an injected interrupt outside enclave mode: nothing */
+	if (sig == SGX_INJECT_SIGNAL &&
+	    (!(t && t->lp.in_enclave) || !entry_inject_wanted(p, t, si))) {
+		/* An injected interrupt outside enclave mode, or one nobody
+		 * wants any more: nothing happens. */
+		if (t && t->lp.in_enclave)
+			fsgs_write(p, fs, gs);
+		return;
+	}
 	if (t && t->lp.in_enclave) {
 		if (!classify_event(p, t, sig, si, uc, &ev)) {
 			fsgs_write(p, fs, gs); /* retry the access in the enclave */
