@@ -301,23 +301,23 @@ $(BUILD)/tests/test_run $(BUILD)/tests-san/test_run: $(BUILD)/libsgxemu-preload.
 HOST_SRCS := $(sort $(wildcard tests/hosts/*.c))
 HOSTS := $(HOST_SRCS:tests/hosts/%.c=$(BUILD)/tests/hosts/%)
 HOST_HDRS := $(wildcard tests/hosts/*.h)
-HOST_CFLAGS := -std=gnu11 $(WARN) -g -O2 -D_GNU_SOURCE
+TESTHOST_CFLAGS := -std=gnu11 $(WARN) -g -O2 -D_GNU_SOURCE
 
 .PHONY: hosts
 hosts: $(HOSTS) $(BUILD)/bench/vdso_ecall_host
 
 $(BUILD)/tests/hosts/%: tests/hosts/%.c $(HOST_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $<
+	$(CC) $(TESTHOST_CFLAGS) -o $@ $<
 
 $(BUILD)/bench/vdso_ecall_host: bench/vdso_ecall_host.c $(HOST_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests/hosts -o $@ $<
+	$(CC) $(TESTHOST_CFLAGS) -Itests/hosts -o $@ $<
 
 # bench_vdso measures its baseline without sgxemu: plain gcc too.
 $(BUILD)/bench/bench_vdso: bench/bench_vdso.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $<
+	$(CC) $(TESTHOST_CFLAGS) -o $@ $<
 
 $(BUILD)/bench/bench_vdso: | $(BUILD)/bench/vdso_ecall_host $(BUILD)/sgxemu $(BUILD)/libsgxemu-preload.so
 $(BUILD)/tests/test_hosts $(BUILD)/tests-san/test_hosts: | $(HOSTS) $(BUILD)/libsgxemu-preload.so $(BUILD)/sgxemu
