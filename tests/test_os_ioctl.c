@@ -26,11 +26,14 @@ static uint8_t *sig;
 static uint64_t base;
 static uint64_t usage_at_start;
 
+static uint32_t features_off; /* features a suite removes from the default */
+
 static void setup_os(void)
 {
 	struct sgx_cpu_config cfg;
 
 	sgx_cpu_config_default(&cfg);
+	cfg.features &= ~features_off;
 	cr_assert_eq(sgx_os_create(&cfg, &os), 0);
 	sgx_os_epc_usage(os, &usage_at_start, NULL);
 	cr_assert_eq(sgx_encl_open(os, &encl), 0);
@@ -52,6 +55,13 @@ static void setup_a(void)
 {
 	setup_os();
 	load("encl-a");
+}
+
+/* The platform of SGX1 hardware. */
+static void setup_a_sgx1(void)
+{
+	features_off = SGX_FEATURE_BIT(SGX_FEAT_SGX2);
+	setup_a();
 }
 
 static void teardown(void)
@@ -365,7 +375,7 @@ Test(os_ioctl, provision_works_before_create)
 	close(fd);
 }
 
-Test(os_ioctl, sgx2_ioctls_are_enodev)
+Test(os_ioctl_sgx1, sgx2_ioctls_are_enodev, .init = setup_a_sgx1, .fini = teardown)
 {
 	struct sgx_enclave_restrict_permissions rp = { 0 };
 	struct sgx_enclave_modify_types mt = { 0 };
