@@ -36,6 +36,8 @@
 #include <time.h>
 #include <ucontext.h>
 
+#include "raw_trap.h"
+
 #include "encl_run.h"
 #include "probe.h"
 
@@ -44,47 +46,6 @@
 #define LOOP_ITERS 20000000ull
 #define PERIOD_US 100
 #define OP_LOOP 2
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static void skip_enclu(int sig, siginfo_t *si, void *ctx)
-{
-	ucontext_t *uc = ctx;
-
-	(void)sig;
-	(void)si;
-	uc->uc_mcontext.gregs[REG_RIP] += 3;
-}
-
-static double raw_trap_ns(void)
-{
-	struct sigaction sa, old_segv, old_ill;
-	double best = 1e30;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = skip_enclu;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGILL, &sa, &old_ill);
-	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now_ns(), per;
-
-		for (int i = 0; i < TRAP_ITERS; i++)
-			__asm__ volatile(".byte 0x0f, 0x01, 0xd7" : : "a"(4 /* EEXIT */) : "memory");
-		per = (now_ns() - t0) / TRAP_ITERS;
-		if (per < best)
-			best = per;
-	}
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGILL, &old_ill, NULL);
-	return best;
-}
 
 static struct er_enclave E;
 
@@ -104,10 +65,10 @@ static void *loop_thread(void *arg)
 
 	memset(&run, 0, sizeof(run));
 	run.tcs = E.base; /* TCS#0 */
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	j->ret = probe_enter(OP_LOOP, (unsigned long)j->out, LOOP_ITERS, SGX_EENTER, j->arm, 0,
 			     &run);
-	j->ns = now_ns() - t0;
+	j->ns = bench_now_ns() - t0;
 	j->function = run.function;
 	return NULL;
 }
@@ -139,7 +100,7 @@ static int run_once(uint64_t arm, uint64_t period, struct job *j, uint64_t *aex)
 
 int main(void)
 {
-	double trap = raw_trap_ns(), base = 1e30, plain = 1e30, notify = 1e30;
+	double trap = bench_raw_trap_ns(ROUNDS, TRAP_ITERS), base = 1e30, plain = 1e30, notify = 1e30;
 	uint64_t ref[3], aex, aex_plain = 0, aex_notify = 0;
 	struct job j;
 

@@ -82,6 +82,17 @@ struct sgx_cpu {
 
 static inline bool is_aligned(uint64_t v, uint64_t a) { return (v & (a - 1)) == 0; }
 
+/* Reserved fields must be zero: the check every leaf makes. */
+static inline bool mem_all_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 /* Frame of an EPC linear address, or -1. */
 int64_t epc_frame(const struct sgx_cpu *cpu, uint64_t la);
 static inline void *frame_ptr(const struct sgx_cpu *cpu, uint64_t frame)

@@ -12,16 +12,6 @@
 #include "cpu/cpu.h"
 #include "cpu/encls.h"
 
-static bool all_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 static bool is_canonical(uint64_t la)
 {
 	int64_t s = (int64_t)(la << 16) >> 16;
@@ -81,13 +71,13 @@ static bool secs_is_valid(const struct sgx_cpu *cpu, const struct sgx_secs *s)
 	/* This CPU has no CET: its fields must be clear. */
 	if (s->cet_leg_bitmap_offset || s->cet_attributes)
 		return false;
-	if (!(attrs & SGX_ATTR_KSS) && (!all_zero(s->config_id, sizeof(s->config_id)) ||
+	if (!(attrs & SGX_ATTR_KSS) && (!mem_all_zero(s->config_id, sizeof(s->config_id)) ||
 					s->config_svn))
 		return false;
-	return all_zero(s->reserved1, sizeof(s->reserved1)) &&
-	       all_zero(s->reserved2, sizeof(s->reserved2)) &&
-	       all_zero(s->reserved3, sizeof(s->reserved3)) &&
-	       all_zero(s->reserved4, sizeof(s->reserved4));
+	return mem_all_zero(s->reserved1, sizeof(s->reserved1)) &&
+	       mem_all_zero(s->reserved2, sizeof(s->reserved2)) &&
+	       mem_all_zero(s->reserved3, sizeof(s->reserved3)) &&
+	       mem_all_zero(s->reserved4, sizeof(s->reserved4));
 }
 
 int __ecreate(struct sgx_cpu *cpu, uint64_t rbx, uint64_t rcx, struct sgx_fault *f)
@@ -109,7 +99,7 @@ int __ecreate(struct sgx_cpu *cpu, uint64_t rbx, uint64_t rcx, struct sgx_fault 
 	if (pi.addr || pi.secs)
 		return fault_gp(f);
 	memcpy(&si, (const void *)(uintptr_t)pi.metadata, sizeof(si));
-	if ((si.flags & SGX_SECINFO_RESERVED_MASK) || !all_zero(si.reserved, sizeof(si.reserved)) ||
+	if ((si.flags & SGX_SECINFO_RESERVED_MASK) || !mem_all_zero(si.reserved, sizeof(si.reserved)) ||
 	    (si.flags & SGX_SECINFO_PAGE_TYPE_MASK) != SGX_SECINFO_SECS)
 		return fault_gp(f);
 	if (cpu->epcm[frame].valid)
@@ -152,7 +142,7 @@ int __ecreate(struct sgx_cpu *cpu, uint64_t rbx, uint64_t rcx, struct sgx_fault 
 /* EADD's extra checks on a TCS page it copies in (all #GP). */
 static bool tcs_is_valid(const struct sgx_secs *secs, const struct sgx_tcs *tcs)
 {
-	if (!all_zero(tcs->reserved, sizeof(tcs->reserved)))
+	if (!mem_all_zero(tcs->reserved, sizeof(tcs->reserved)))
 		return false;
 	if (!(secs->attributes.flags & SGX_ATTR_MODE64BIT) &&
 	    ((tcs->fs_limit & 0xFFF) != 0xFFF || (tcs->gs_limit & 0xFFF) != 0xFFF))
@@ -183,7 +173,7 @@ int __eadd(struct sgx_cpu *cpu, uint64_t rbx, uint64_t rcx, struct sgx_fault *f)
 	memcpy(&si, (const void *)(uintptr_t)pi.metadata, sizeof(si));
 	type = (si.flags & SGX_SECINFO_PAGE_TYPE_MASK) >> SGX_SECINFO_PAGE_TYPE_SHIFT;
 	perm = si.flags & SGX_SECINFO_PERMISSION_MASK;
-	if ((si.flags & SGX_SECINFO_RESERVED_MASK) || !all_zero(si.reserved, sizeof(si.reserved)))
+	if ((si.flags & SGX_SECINFO_RESERVED_MASK) || !mem_all_zero(si.reserved, sizeof(si.reserved)))
 		return fault_gp(f);
 	if (type != SGX_PT_REG && type != SGX_PT_TCS)
 		return fault_gp(f);

@@ -9,16 +9,6 @@
 
 #include "cpu/encls.h"
 
-static bool all_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 /* Step 3: the fixed fields. HEADER bytes 12..15 may carry the SDK's TYPE
  * bit 31 (UNVERIFIED: real hardware loads SDK-signed enclaves with it). */
 static bool sigstruct_fixed_fields_ok(const struct sgx_sigstruct *sig)
@@ -35,11 +25,11 @@ static bool sigstruct_fixed_fields_ok(const struct sgx_sigstruct *sig)
 	if (memcmp(sig->header.header2, header2, 16) || sig->exponent != 3)
 		return false;
 	/* Reserved space, including the CET fields of a CPU without CET. */
-	return all_zero(sig->header.reserved, sizeof(sig->header.reserved)) &&
+	return mem_all_zero(sig->header.reserved, sizeof(sig->header.reserved)) &&
 	       !sig->body.cet_attributes && !sig->body.cet_attributes_mask &&
-	       all_zero(sig->body.reserved1, sizeof(sig->body.reserved1)) &&
-	       all_zero(sig->body.reserved2, sizeof(sig->body.reserved2)) &&
-	       all_zero(sig->reserved, sizeof(sig->reserved));
+	       mem_all_zero(sig->body.reserved1, sizeof(sig->body.reserved1)) &&
+	       mem_all_zero(sig->body.reserved2, sizeof(sig->body.reserved2)) &&
+	       mem_all_zero(sig->reserved, sizeof(sig->reserved));
 }
 
 static void lehash_bytes(const struct sgx_cpu *cpu, uint8_t out[32])
@@ -59,10 +49,10 @@ static int check_einittoken(struct sgx_cpu *cpu, const struct sgx_einittoken *to
 	if ((tok->masked_attributes_le.flags & SGX_ATTR_DEBUG) &&
 	    !(secs->attributes.flags & SGX_ATTR_DEBUG))
 		return SGX_INVALID_EINITTOKEN;
-	if ((tok->valid & ~1u) || !all_zero(tok->reserved1, sizeof(tok->reserved1)) ||
-	    !all_zero(tok->reserved2, sizeof(tok->reserved2)) ||
-	    !all_zero(tok->reserved3, sizeof(tok->reserved3)) ||
-	    !all_zero(tok->reserved4, sizeof(tok->reserved4)))
+	if ((tok->valid & ~1u) || !mem_all_zero(tok->reserved1, sizeof(tok->reserved1)) ||
+	    !mem_all_zero(tok->reserved2, sizeof(tok->reserved2)) ||
+	    !mem_all_zero(tok->reserved3, sizeof(tok->reserved3)) ||
+	    !mem_all_zero(tok->reserved4, sizeof(tok->reserved4)))
 		return SGX_INVALID_EINITTOKEN;
 	if (!cpusvn_ok(cpu, tok->cpusvn_le))
 		return SGX_INVALID_CPUSVN;
@@ -117,7 +107,7 @@ int __einit(struct sgx_cpu *cpu, uint64_t rbx, uint64_t rcx, uint64_t rdx, struc
 
 	/* 7: KSS identity fields need a KSS enclave. */
 	if (!(secs->attributes.flags & SGX_ATTR_KSS) &&
-	    (!all_zero(sig.body.isv_family_id, 16) || !all_zero(sig.body.isv_ext_prod_id, 16)))
+	    (!mem_all_zero(sig.body.isv_family_id, 16) || !mem_all_zero(sig.body.isv_ext_prod_id, 16)))
 		return SGX_INVALID_SIG_STRUCT;
 
 	/* 8-9: measurement and signer. */

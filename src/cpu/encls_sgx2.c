@@ -33,20 +33,10 @@
 
 #include "cpu/encls.h"
 
-static bool all_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 static bool secinfo_reserved_clear(const struct sgx_secinfo *si)
 {
 	return !(si->flags & SGX_SECINFO_RESERVED_MASK) &&
-	       all_zero(si->reserved, sizeof(si->reserved));
+	       mem_all_zero(si->reserved, sizeof(si->reserved));
 }
 
 static uint8_t secinfo_type(const struct sgx_secinfo *si)

@@ -28,16 +28,6 @@
 
 #define ENCLU_INSN_LEN 3
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 /*
  * CR_REPORT_KEYID: hardware picks it at random per boot. sgxemu derives it
  * from the platform root key, so it is per platform, stable across runs of
@@ -124,8 +114,8 @@ int __ereport(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, str
 		return ret;
 
 	memcpy(&ti, ti_p, sizeof(ti));
-	if (ti.reserved1 || !all_zero(ti.reserved2, sizeof(ti.reserved2)) ||
-	    !all_zero(ti.reserved3, sizeof(ti.reserved3)))
+	if (ti.reserved1 || !mem_all_zero(ti.reserved2, sizeof(ti.reserved2)) ||
+	    !mem_all_zero(ti.reserved3, sizeof(ti.reserved3)))
 		return fault_gp(f);
 
 	memset(&report, 0, sizeof(report));
@@ -291,7 +281,7 @@ int __egetkey(struct sgx_cpu *cpu, struct sgx_lp *lp, struct sgx_regs *regs, str
 		return ret;
 
 	memcpy(&req, req_p, sizeof(req));
-	if (req.reserved1 || !all_zero(req.reserved2, sizeof(req.reserved2)) ||
+	if (req.reserved1 || !mem_all_zero(req.reserved2, sizeof(req.reserved2)) ||
 	    (req.keypolicy & SGX_KEYPOLICY_RESERVED))
 		return fault_gp(f);
 	if (!(secs->attributes.flags & SGX_ATTR_KSS) &&

@@ -26,16 +26,6 @@
 
 #define ENCLU_INSN_LEN 3
 
-static bool all_zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 /* An error-code leaf completes: report `code` and step over the ENCLU. */
 static int complete(struct sgx_regs *regs, int code)
 {
@@ -92,7 +82,7 @@ static int read_secinfo(struct sgx_cpu *cpu, const struct sgx_lp *lp, uint64_t l
 static bool secinfo_reserved_clear(const struct sgx_secinfo *si)
 {
 	return !(si->flags & SGX_SECINFO_RESERVED_MASK) &&
-	       all_zero(si->reserved, sizeof(si->reserved));
+	       mem_all_zero(si->reserved, sizeof(si->reserved));
 }
 
 static uint8_t secinfo_type(uint64_t flags)
@@ -136,7 +126,7 @@ static bool eaccept_mismatch(const struct sgx_epcm *e, uint64_t la, uint64_t fla
 /* What a TCS must look like before the enclave takes it as one (all #GP). */
 static bool eaccept_tcs_ok(const struct sgx_secs *secs, const struct sgx_tcs *tcs)
 {
-	if (!all_zero(tcs->reserved, sizeof(tcs->reserved)))
+	if (!mem_all_zero(tcs->reserved, sizeof(tcs->reserved)))
 		return false;
 	if (!(secs->attributes.flags & SGX_ATTR_MODE64BIT) &&
 	    ((tcs->fs_limit & 0xFFF) != 0xFFF || (tcs->gs_limit & 0xFFF) != 0xFFF))
