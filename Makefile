@@ -172,21 +172,23 @@ ENCL_CFLAGS := -std=gnu11 $(WARN) -g -O2 -ffreestanding -nostdlib -fno-stack-pro
 	-fPIE -fno-plt -fvisibility=hidden -fno-asynchronous-unwind-tables $(SDK_INC) -Isdk/enclave
 ENCL_LDFLAGS := -nostdlib -static-pie -Wl,-T,sdk/enclave/enclave.lds -Wl,-z,max-page-size=4096 \
 	-Wl,--build-id=none -Wl,-z,norelro -Wl,-z,noexecstack
-SDK_ENCL_OBJS := $(addprefix $(BUILD)/sdk/enclave/,entry.o runtime.o libc.o crypto.o enclu.o)
-SDK_HOST_OBJS := $(BUILD)/sdk/host/host.o $(BUILD)/sdk/host/exit.o
+SDK_ENCL_OBJS := $(addprefix $(BUILD)/sdk/enclave/,entry.o runtime.o libc.o crypto.o enclu.o \
+	edmm.o edmm_entry.o)
+SDK_HOST_OBJS := $(BUILD)/sdk/host/host.o $(BUILD)/sdk/host/exit.o $(BUILD)/sdk/host/edmm.o
 DEMO_KEY := $(BUILD)/demo-key.pem
 SIGN_FLAGS := --miscselect 1 --miscselect-mask 1 --isvprodid 1 --isvsvn 1
 
-EXAMPLES := hello seal attest exception threads
+EXAMPLES := hello seal attest exception threads edmm_heap edmm_thread edmm_rx
 # Enclave images per example (build/examples/NAME/BASE.elf) and their TCS counts.
 EX_ENCLAVES := hello/enclave seal/enclave seal/enclave2 attest/enclave_a attest/enclave_b \
-	exception/enclave threads/enclave bench/ocall
+	exception/enclave threads/enclave bench/ocall edmm_heap/enclave edmm_thread/enclave bench/eaug
 TCS_threads/enclave := 4
 CFLAGS_seal/enclave2 := -DSEAL_VARIANT=2
 CFLAGS_attest/enclave_a := -DENCLAVE_NAME='"A"'
 CFLAGS_attest/enclave_b := -DENCLAVE_NAME='"B"'
 SRC_seal/enclave2 := examples/seal/enclave.c
 SRC_bench/ocall := bench/ocall_enclave.c
+SRC_bench/eaug := bench/eaug_enclave.c
 SRC_attest/enclave_a := examples/attest/enclave.c
 SRC_attest/enclave_b := examples/attest/enclave.c
 
@@ -321,3 +323,57 @@ $(BUILD)/bench/bench_vdso: bench/bench_vdso.c
 
 $(BUILD)/bench/bench_vdso: | $(BUILD)/bench/vdso_ecall_host $(BUILD)/sgxemu $(BUILD)/libsgxemu-preload.so
 $(BUILD)/tests/test_hosts $(BUILD)/tests-san/test_hosts: | $(HOSTS) $(BUILD)/libsgxemu-preload.so $(BUILD)/sgxemu
+
+# ---- SGX2 (EDMM): examples edmm_heap, edmm_thread, edmm_rx; bench_eaug; stress ------
+#
+# sdk/enclave/edmm.c + edmm_entry.S and sdk/host/edmm.c are part of the sdk
+# objects above. An enclave with a dynamic heap is signed with --size
+# (SECS.SIZE beyond its image: a hole the host maps, where the driver EAUGs
+# pages) and its host loads it with the same sdk_load_opts.elrange_size
+# (the example's header has the number). edmm_rx is linked with its code
+# segment R|W|X (a generated copy of enclave.lds) because EMODPR can only
+# take permissions away: the enclave drops W at run time.
+$(BUILD)/examples/edmm_heap/enclave.sig: SIGN_FLAGS += --size 128M
+$(BUILD)/examples/edmm_thread/enclave.sig: SIGN_FLAGS += --size 2M
+$(BUILD)/examples/bench/eaug.sig: SIGN_FLAGS += --size 64M
+$(BUILD)/examples/edmm_heap/host: examples/edmm_heap/edmm_heap.h
+$(BUILD)/examples/edmm_thread/host: examples/edmm_thread/edmm_thread.h
+
+$(BUILD)/sdk/enclave/enclave-rwx.lds: sdk/enclave/enclave.lds
+	@mkdir -p $(dir $@)
+	sed -e 's/text   PT_LOAD FLAGS(5);/text   PT_LOAD FLAGS(7);/' \
+		-e 's/KEEP(\*(.text.sdk_entry))/__sdk_text_start = .;\n\t\tKEEP(*(.text.sdk_entry))/' \
+		-e 's/} :text/__sdk_text_end = .;\n\t} :text/' $< > $@
+	grep -q 'FLAGS(7)' $@ && grep -q __sdk_text_end $@
+
+$(BUILD)/examples/edmm_rx/enclave.elf: examples/edmm_rx/enclave.c sdk/enclave/layout.S \
+		$(BUILD)/sdk/enclave/enclave-rwx.lds $(SDK_ENCL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ENCL_CFLAGS) -DSDK_NUM_TCS=1 -MMD -MP -o $@ $< sdk/enclave/layout.S \
+		$(SDK_ENCL_OBJS) $(subst sdk/enclave/enclave.lds,$(BUILD)/sdk/enclave/enclave-rwx.lds,$(ENCL_LDFLAGS)) \
+		-Wl,--no-warn-rwx-segments
+examples: $(BUILD)/examples/edmm_rx/enclave.elf $(BUILD)/examples/edmm_rx/enclave.sig
+
+# bench_eaug: the raw-trap baseline natively, then eaug_host under `sgxemu run`.
+$(BUILD)/bench/eaug_host: bench/eaug_host.c $(SDK_HOST_OBJS) \
+		$(BUILD)/examples/bench/eaug.elf $(BUILD)/examples/bench/eaug.sig
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Isdk/include -DEAUG_ENCLAVE='"$(abspath $(BUILD)/examples/bench/eaug)"' \
+		-o $@ $< $(SDK_HOST_OBJS) -lpthread
+
+$(BUILD)/bench/bench_eaug: bench/bench_eaug.c $(BUILD)/bench/eaug_host $(BUILD)/sgxemu \
+		$(BUILD)/libsgxemu-preload.so
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -DSGXEMU_BIN='"$(abspath $(BUILD)/sgxemu)"' \
+		-DEAUG_HOST='"$(abspath $(BUILD)/bench/eaug_host)"' \
+		-DPRELOAD_LIB='"$(abspath $(BUILD)/libsgxemu-preload.so)"' -o $@ $<
+
+# The stress test drives examples/edmm_heap's host; `make test` runs a
+# 10-cycle version (test_edmm_stress), `make stress` the full 100 cycles.
+$(BUILD)/tests/test_edmm_stress $(BUILD)/tests-san/test_edmm_stress: | examples \
+	$(BUILD)/libsgxemu-preload.so $(BUILD)/sgxemu
+
+.PHONY: stress
+stress: $(BUILD)/tests/test_edmm_stress examples
+	SGXEMU_BIN=$(abspath $(BUILD)/sgxemu) SGXEMU_STRESS_CYCLES=100 \
+		$(BUILD)/tests/test_edmm_stress --verbose

@@ -126,6 +126,20 @@ if [ -x "$EX/hello/host" ]; then
 	echo "-- runs 4 and 5: under the MRSIGNER policy the other build can unseal"
 	$SEAL seal "$blob2" mrsigner "shared by every enclave of this signer"
 	$SEAL -2 unseal "$blob2"
+
+	if [ -x "$EX/edmm_heap/host" ]; then
+		step "sdk example: edmm_heap (SGX2: a heap that grows on demand and shrinks back)"
+		echo "ELRANGE is 128 MiB, the image a few hundred KiB: the rest is a hole. The enclave"
+		echo "EACCEPTs 64 MiB of new pages (the driver EAUGs each on the way), then has the host"
+		echo "trim them (MODIFY_TYPES TRIM, EACCEPT, REMOVE_PAGES). --stats shows the EPC pages."
+		$SGXEMU run --stats -- "$EX/edmm_heap/host" --mib 64
+
+		step "sdk example: edmm_thread (SGX2: a TCS added at run time)"
+		$RUN "$EX/edmm_thread/host"
+
+		step "sdk example: edmm_rx (SGX2: code pages made read-only after load)"
+		$RUN "$EX/edmm_rx/host"
+	fi
 else
 	echo
 	echo "(sdk examples not built: run 'make examples' or 'make demo')"

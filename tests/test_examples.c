@@ -134,6 +134,52 @@ Test(examples, threads)
 	proc_result_free(&r);
 }
 
+/* SGX2: the heap grows to 64 MiB on demand and is given back; pages used
+ * before they were accepted fault with the SGX bit (0x8005 read, 0x8007
+ * write) and the enclave's handler accepts them. */
+Test(examples, edmm_heap, .timeout = 120)
+{
+	struct proc_result r;
+
+	cr_assert_eq(run(&r, "edmm_heap", NULL), 0, "%s%s", r.out, r.err);
+	expect(&r, "heap of up to 127 MiB");
+	expect(&r, "cycle 0: heap grew to 64 MiB (16384 pages accepted), 0 bad pages");
+	expect(&r, "cycle 0: heap shrank back to 0 pages");
+	expect(&r, "16384 pages retyped, 16384 removed, 0 failures");
+	expect(&r, "host:    AEX on TCS 0: vector 14, error code 0x8005");
+	expect(&r, "host:    AEX on TCS 0: vector 14, error code 0x8007");
+	expect(&r, "touch demo: #PF error codes 0x8005 (read) and 0x8007 (write)");
+	expect(&r, "done: heap back to 0 pages");
+	proc_result_free(&r);
+}
+
+/* SGX2: a TCS made at run time and entered from a new host thread. */
+Test(examples, edmm_thread)
+{
+	struct proc_result r;
+
+	cr_assert_eq(run(&r, "edmm_thread", NULL), 0, "%s%s", r.out, r.err);
+	expect(&r, "now PT_TCS, accepted");
+	expect(&r, "added TCS (offset 0x");
+	cr_expect_eq(count(r.out, ": ok"), 3, "%s", r.out);
+	cr_expect_eq(count(r.out, "MISMATCH"), 0, "%s", r.out);
+	proc_result_free(&r);
+}
+
+/* SGX2: code loaded RWX, restricted to RX; a write then faults with 0x8007. */
+Test(examples, edmm_rx)
+{
+	struct proc_result r;
+
+	cr_assert_eq(run(&r, "edmm_rx", NULL), 0, "%s%s", r.out, r.err);
+	expect(&r, "write to code before: went through");
+	expect(&r, "are now R|X: EMODPR by the host, EACCEPT 0x225 here");
+	expect(&r, "host:    AEX on TCS 0: vector 14, error code 0x8007");
+	expect(&r, "error code 0x8007 (SGX bit: the EPCM refused it); skipped the write");
+	expect(&r, "(expected 0x8007): ok");
+	proc_result_free(&r);
+}
+
 /* Stable seal keys across runs come from one platform key file, given to
  * every run with --platform-key (created 0600 by the first). */
 Test(examples, seal_across_runs_and_enclaves)
@@ -180,7 +226,8 @@ Test(examples, seal_across_runs_and_enclaves)
  * this kernel) they stop at once with a clear message. */
 Test(examples, without_sgxemu_fails_cleanly)
 {
-	static const char *const names[] = { "hello", "exception", "attest", "threads", "seal" };
+	static const char *const names[] = { "hello", "exception", "attest", "threads", "seal",
+					     "edmm_heap", "edmm_thread", "edmm_rx" };
 
 	if (fsu_exists("/dev/sgx_enclave"))
 		cr_skip_test("this machine has SGX: the hosts run natively");

@@ -25,6 +25,7 @@
 struct sign_opts {
 	const char *key, *out, *elf;
 	uint64_t heap;
+	uint64_t size; /* SECS.SIZE override (0: the image's power of two) */
 	uint64_t date, isvprodid, isvsvn, vendor, swdefined;
 	uint64_t attributes, attributes_mask, xfrm, xfrm_mask;
 	uint64_t miscselect, miscselect_mask;
@@ -60,12 +61,13 @@ static int parse_args(int argc, char **argv, struct sign_opts *o)
 {
 	enum {
 		O_KEY = 256, O_OUT, O_HEAP, O_DATE, O_PRODID, O_SVN, O_VENDOR, O_SWDEF,
-		O_ATTR, O_ATTRMASK, O_XFRM, O_XFRMMASK, O_MISC, O_MISCMASK,
+		O_ATTR, O_ATTRMASK, O_XFRM, O_XFRMMASK, O_MISC, O_MISCMASK, O_SIZE,
 	};
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, O_KEY },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "heap", required_argument, NULL, O_HEAP },
+		{ "size", required_argument, NULL, O_SIZE },
 		{ "date", required_argument, NULL, O_DATE },
 		{ "isvprodid", required_argument, NULL, O_PRODID },
 		{ "isvsvn", required_argument, NULL, O_SVN },
@@ -100,6 +102,13 @@ static int parse_args(int argc, char **argv, struct sign_opts *o)
 			break;
 		case O_HEAP:
 			r = parse_heap(optarg, &o->heap);
+			break;
+		case O_SIZE:
+			r = cli_parse_size("--size", optarg, &o->size);
+			if (!r && (o->size < 4096 || (o->size & (o->size - 1)))) {
+				cli_err("--size: '%s' is not a power of two >= 4096", optarg);
+				r = -1;
+			}
 			break;
 		case O_DATE:
 			r = parse_date(optarg, &o->date);
@@ -258,6 +267,16 @@ int cmd_sign(int argc, char **argv)
 		cli_err("%s", err);
 		EVP_PKEY_free(key);
 		return 1;
+	}
+	/* A larger ELRANGE than the image needs: the rest is a hole for SGX2
+	 * (EAUG); SECS.SIZE is measured, so the loader must use the same. */
+	if (o.size) {
+		if (o.size < img.encl_size) {
+			cli_err("--size: 0x%llx is smaller than the image's SECS.SIZE 0x%llx",
+				(unsigned long long)o.size, (unsigned long long)img.encl_size);
+			goto out;
+		}
+		img.encl_size = o.size;
 	}
 	if (enclave_measure(&img, mr, err, sizeof(err))) {
 		cli_err("%s: %s", o.elf, err);

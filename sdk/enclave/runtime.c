@@ -73,6 +73,8 @@ static uint64_t enclave_size(void)
 {
 	uint64_t need = (uint64_t)(__sdk_image_end - __enclave_base) + DEFAULT_HEAP, size = 4096;
 
+	if (sdk_elrange_size) /* SDK_ELRANGE_SIZE (sdk/enclave/edmm.c) */
+		return sdk_elrange_size;
 	while (size < need)
 		size <<= 1;
 	return size;

@@ -83,6 +83,7 @@ struct sdk_enclave {
 	int fd;
 	void *area;             /* the reservation: 2 * size bytes */
 	uint64_t base, size;
+	uint64_t hole;          /* end of the loaded image: the SGX2 hole starts here */
 	unsigned ntcs;
 	uint8_t mrenclave[32];
 	const sdk_ocall_fn *ocalls;
@@ -504,13 +505,21 @@ static int add_pages(struct sdk_enclave *e, const struct seg *s, const uint8_t *
 }
 
 static int build(struct sdk_enclave *e, const uint8_t *sig, const struct seg *segs, int nseg,
-		 const uint8_t *img, uint64_t img_size, char *err, size_t errlen)
+		 const uint8_t *img, uint64_t img_size, uint64_t want_size, char *err,
+		 size_t errlen)
 {
 	struct sgx_enclave_init init;
 	void *area;
 
 	for (e->size = PAGE; e->size < img_size; e->size <<= 1)
 		;
+	if (want_size) {
+		if (want_size < e->size || (want_size & (want_size - 1)))
+			return fail(err, errlen, "ELRANGE size 0x%llx: not a power of two >= 0x%llx",
+				    (unsigned long long)want_size, (unsigned long long)e->size);
+		e->size = want_size;
+	}
+	e->hole = img_size;
 	/* Reserve twice the size and use the naturally aligned half. */
 	area = mmap(NULL, 2 * e->size, PROT_NONE, MAP_SHARED, e->fd, 0);
 	if (area == MAP_FAILED)
@@ -538,12 +547,27 @@ static int build(struct sdk_enclave *e, const uint8_t *sig, const struct seg *se
 		    want)
 			return fail(err, errlen, "mmap of segment %d: %s", i, strerror(errno));
 	}
+	/* The hole: no pages yet, so no max-protection limit (SGX2 EAUGs there). */
+	if (e->hole < e->size) {
+		void *want = (void *)(uintptr_t)(e->base + e->hole);
+
+		if (mmap(want, e->size - e->hole, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 e->fd, 0) != want)
+			return fail(err, errlen, "mmap of the ELRANGE hole: %s", strerror(errno));
+	}
 	e->ntcs = (unsigned)(segs[0].size / PAGE);
 	return 0;
 }
 
 int sdk_enclave_load(struct sdk_platform *p, const char *elf_path, const char *sig_path,
 		     struct sdk_enclave **out, char *err, size_t errlen)
+{
+	return sdk_enclave_load_ex(p, elf_path, sig_path, NULL, out, err, errlen);
+}
+
+int sdk_enclave_load_ex(struct sdk_platform *p, const char *elf_path, const char *sig_path,
+			const struct sdk_load_opts *opts, struct sdk_enclave **out, char *err,
+			size_t errlen)
 {
 	struct seg segs[MAX_SEGS];
 	struct sdk_enclave *e;
@@ -584,7 +608,8 @@ int sdk_enclave_load(struct sdk_platform *p, const char *elf_path, const char *s
 	e->fd = open(SGX_DEVICE, O_RDWR | O_CLOEXEC);
 	if (e->fd < 0) {
 		r = fail(err, errlen, "%s: %s", SGX_DEVICE, strerror(errno));
-	} else if ((r = build(e, sig, segs, nseg, img, img_size, err, errlen)) == 0) {
+	} else if ((r = build(e, sig, segs, nseg, img, img_size,
+				opts ? opts->elrange_size : 0, err, errlen)) == 0) {
 		e->last = calloc(e->ntcs, sizeof(*e->last));
 		if (!e->last)
 			r = fail(err, errlen, "out of memory");
@@ -634,6 +659,21 @@ uint64_t sdk_enclave_base(const struct sdk_enclave *e)
 	return e->base;
 }
 
+int sdk_enclave_fd(const struct sdk_enclave *e)
+{
+	return e->fd;
+}
+
+uint64_t sdk_enclave_size(const struct sdk_enclave *e)
+{
+	return e->size;
+}
+
+uint64_t sdk_enclave_hole(const struct sdk_enclave *e)
+{
+	return e->hole;
+}
+
 const uint8_t *sdk_enclave_mrenclave(const struct sdk_enclave *e)
 {
 	return e->mrenclave;
@@ -677,6 +717,8 @@ static long run_ocall(struct call_ctx *c, uint64_t number, uint64_t args, bool *
 		fflush(stdout);
 		return (long)strlen(s);
 	}
+	if (number == SDK_OCALL_EDMM)
+		return sdk_edmm_ocall(e, (void *)(uintptr_t)args);
 	if (number < SDK_OCALL_USER || number - SDK_OCALL_USER >= e->nocalls ||
 	    !e->ocalls[number - SDK_OCALL_USER]) {
 		*ok = false;
@@ -751,21 +793,19 @@ int sdk_host_on_exit(uint64_t rdi, uint64_t rsi, uint64_t rdx, struct sgx_enclav
 	return LEAF_EENTER; /* CSSA is now 1: the enclave's handler phase */
 }
 
-int sdk_ecall(struct sdk_enclave *e, unsigned tcs, unsigned long number, void *args,
-	      long *ret)
+static int ecall_at(struct sdk_enclave *e, unsigned tcs, uint64_t tcs_offset,
+		    unsigned long number, void *args, long *ret)
 {
 	struct sgx_enclave_run run;
 	struct call_ctx c;
 	int r;
 
-	if (tcs >= e->ntcs)
-		return SDK_E_TCS;
 	memset(&run, 0, sizeof(run));
 	memset(&c, 0, sizeof(c));
 	c.e = e;
 	c.tcs = tcs;
 	c.status = SDK_E_PROTOCOL;
-	run.tcs = e->base + tcs * PAGE;
+	run.tcs = e->base + tcs_offset;
 	run.user_handler = (uint64_t)(uintptr_t)sdk_host_exit_handler;
 	run.user_data = (uint64_t)(uintptr_t)&c;
 	r = sdk_host_enter(number, (unsigned long)(uintptr_t)args, 0, LEAF_EENTER, 0, 0, &run);
@@ -773,10 +813,29 @@ int sdk_ecall(struct sdk_enclave *e, unsigned tcs, unsigned long number, void *a
 		c.status = SDK_E_ENTER;
 		c.err.info = (uint64_t)-r;
 	}
-	e->last[tcs] = c.err;
+	if (tcs < e->ntcs)
+		e->last[tcs] = c.err;
 	if (c.status == SDK_OK && ret)
 		*ret = c.retval;
 	return c.status;
+}
+
+int sdk_ecall(struct sdk_enclave *e, unsigned tcs, unsigned long number, void *args,
+	      long *ret)
+{
+	if (tcs >= e->ntcs)
+		return SDK_E_TCS;
+	return ecall_at(e, tcs, tcs * PAGE, number, args, ret);
+}
+
+int sdk_ecall_tcs(struct sdk_enclave *e, uint64_t tcs_offset, unsigned long number, void *args,
+		  long *ret)
+{
+	if (tcs_offset % PAGE || tcs_offset >= e->size)
+		return SDK_E_TCS;
+	/* An image TCS keeps its error slot; an added one has none. */
+	return ecall_at(e, tcs_offset / PAGE < e->ntcs ? (unsigned)(tcs_offset / PAGE) : ~0u,
+			tcs_offset, number, args, ret);
 }
 
 void sdk_last_error(struct sdk_enclave *e, unsigned tcs, struct sdk_ecall_error *out)

@@ -29,6 +29,9 @@
  * host program's own ocalls start at SDK_OCALL_USER. */
 #define SDK_OCALL_PRINT    0
 #define SDK_OCALL_USER     1
+/* Built into the host library: SGX2 page changes the enclave asks for
+ * (sdk/include/sdk/edmm_abi.h, RDX = struct sdk_edmm_req). */
+#define SDK_OCALL_EDMM     0x7fffffff
 
 #define SDK_ERR_BAD_ECALL  1 /* ecall number out of range */
 #define SDK_ERR_BAD_ORET   2 /* ORET on a TCS that is not in an ocall, or vice versa */

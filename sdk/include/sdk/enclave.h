@@ -106,4 +106,66 @@ __attribute__((noreturn)) void sdk_abort(void);
 
 #pragma GCC visibility pop
 
+/* ---- SGX2: dynamic memory (sdk/enclave/edmm.c) ------------------------------------ *
+ *
+ * An enclave whose ELRANGE is larger than its image (signed with
+ * `sgxemu sign --size`, loaded with sdk_load_opts.elrange_size) declares
+ * that size with SDK_ELRANGE_SIZE(bytes); everything between the end of the
+ * image (plus the loader's 4 KiB heap page) and base + size is a hole the
+ * host maps read-write. Pages there are added on demand: EACCEPT of an
+ * unbacked page makes the driver EAUG it (a #PF the enclave never sees), and
+ * they are given back by trimming (ocall MODIFY_TYPES(TRIM), EACCEPT of each
+ * page, ocall REMOVE_PAGES). */
+#pragma GCC visibility push(hidden)
+
+#define SDK_ELRANGE_SIZE(bytes) const uint64_t sdk_elrange_size = (bytes)
+extern const uint64_t sdk_elrange_size; /* 0 (the default): no hole */
+
+/* SECINFO.FLAGS values for EACCEPT (fact sheet 10.4). */
+#define SDK_SI_REG_RW_PENDING 0x20bull /* a fresh EAUG page */
+#define SDK_SI_TCS_MODIFIED 0x110ull   /* EMODT to TCS */
+#define SDK_SI_TRIM_MODIFIED 0x410ull  /* EMODT to TRIM */
+#define SDK_SI_REG_PR 0x220ull         /* | R/W/X: after EMODPR */
+
+/* The leaves; each returns the SGX error code in RAX (0 = success). page
+ * is page-aligned inside the enclave; secinfo_flags is SECINFO.FLAGS (the
+ * wrappers build the 64-aligned SECINFO). */
+int sdk_eaccept(void *page, uint64_t secinfo_flags);
+int sdk_eacceptcopy(void *page, const void *src, uint64_t secinfo_flags);
+void sdk_emodpe(void *page, uint64_t secinfo_flags);
+
+/* EACCEPT every page of [p, p+len) with flags; the SGX code of the first
+ * failure (its page in *bad if bad), else 0. */
+int sdk_eaccept_range(void *p, size_t len, uint64_t flags, void **bad);
+
+/* Host-assisted changes (one SDK_OCALL_EDMM, then EACCEPT of every page).
+ * 0, or -1 when the host refused (errno-like code in *err if err) or an
+ * EACCEPT disagreed (SGX code in *err, negated). */
+int sdk_edmm_trim(void *p, size_t len, long *err);             /* remove pages */
+int sdk_edmm_restrict(void *p, size_t len, uint64_t perm, long *err); /* EMODPR + EACCEPT */
+int sdk_edmm_make_tcs(void *page, long *err);                  /* REG page -> TCS */
+
+/* The dynamic heap: the hole, committed from its start up to the break.
+ * sdk_sbrk(+n) accepts n bytes of new pages (n rounded up to pages) and
+ * returns the old break; sdk_sbrk(-n) trims the top n bytes; (void *)-1
+ * if the hole is too small or the host/CPU refused. Thread-safe. */
+void *sdk_sbrk(intptr_t delta);
+void *sdk_heap_start(void);
+size_t sdk_heap_max(void);       /* bytes of hole */
+size_t sdk_heap_committed(void); /* bytes between start and break */
+
+/* Counters of this enclave's own SGX2 activity (pages). */
+struct sdk_edmm_stats {
+	uint64_t accepted, trimmed, restricted, tcs_made;
+};
+void sdk_edmm_get_stats(struct sdk_edmm_stats *out);
+
+/* A thread added at run time: TCS, its data page, 2 SSA frames, a stack and
+ * an exception stack, all taken from the dynamic heap; the TCS page is turned
+ * into PT_TCS by the host (MODIFY_TYPES) and accepted here. The host then
+ * enters it with sdk_ecall_tcs(e, *tcs_offset, ...). 0 or -1 (err as above). */
+int sdk_thread_add(uint64_t *tcs_offset, long *err);
+
+#pragma GCC visibility pop
+
 #endif /* SDK_ENCLAVE_H */

@@ -84,4 +84,46 @@ void sdk_last_error(struct sdk_enclave *e, unsigned tcs, struct sdk_ecall_error 
 void *sdk_read_file(const char *path, size_t *len);
 int sdk_write_file(const char *path, const void *data, size_t len);
 
+/* ---- SGX2 (sdk/host/edmm.c) ----------------------------------------------------- */
+
+/* Loading options. elrange_size: SECS.SIZE when the enclave wants ELRANGE
+ * beyond its image (a power of two, as given to `sgxemu sign --size`; 0 =
+ * the image's own). The part above the image is mapped read-write as a hole
+ * (no pages: the driver EAUGs them when the enclave EACCEPTs or touches them). */
+struct sdk_load_opts {
+	uint64_t elrange_size;
+};
+int sdk_enclave_load_ex(struct sdk_platform *p, const char *elf_path, const char *sig_path,
+			const struct sdk_load_opts *opts, struct sdk_enclave **out, char *err,
+			size_t errlen);
+
+int sdk_enclave_fd(const struct sdk_enclave *e);
+uint64_t sdk_enclave_size(const struct sdk_enclave *e);
+/* Offset of the hole (end of the loaded image), = size when there is none. */
+uint64_t sdk_enclave_hole(const struct sdk_enclave *e);
+
+/* sdk_ecall on any TCS of the enclave, given by its offset from the base:
+ * the image's TCS pages (tcs * 4096) or a TCS added at run time. One thread
+ * per TCS at a time; sdk_last_error does not cover added TCSs. */
+int sdk_ecall_tcs(struct sdk_enclave *e, uint64_t tcs_offset, unsigned long number, void *args,
+		  long *ret);
+
+/* The SGX2 ioctls over [offset, offset+length) of the enclave, restarted
+ * until the whole range is done. 0, or -1 with errno (and the driver's
+ * result and count in *result and *count when not NULL: count = bytes done). */
+int sdk_edmm_restrict(struct sdk_enclave *e, uint64_t offset, uint64_t length, uint64_t perm,
+		      uint64_t *result, uint64_t *count);
+int sdk_edmm_modify_types(struct sdk_enclave *e, uint64_t offset, uint64_t length,
+			  uint64_t page_type, uint64_t *result, uint64_t *count);
+int sdk_edmm_remove(struct sdk_enclave *e, uint64_t offset, uint64_t length, uint64_t *count);
+
+/* The built-in SDK_OCALL_EDMM (sdk/edmm_abi.h), served by sdk_ecall. */
+long sdk_edmm_ocall(struct sdk_enclave *e, void *untrusted_req);
+
+/* Counters of the SDK_OCALL_EDMM requests this process served. */
+struct sdk_edmm_host_stats {
+	uint64_t requests, pages_restricted, pages_retyped, pages_removed, failures;
+};
+void sdk_edmm_host_stats(struct sdk_edmm_host_stats *out);
+
 #endif /* SDK_HOST_H */
