@@ -26,49 +26,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "raw_trap.h"
+
 #define ROUNDS 7
 #define ITERS 20000
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static void skip_enclu(int sig, siginfo_t *si, void *ctx)
-{
-	ucontext_t *uc = ctx;
-
-	(void)sig;
-	(void)si;
-	uc->uc_mcontext.gregs[REG_RIP] += 3;
-}
-
-static double raw_trap_ns(void)
-{
-	struct sigaction sa, old_segv, old_ill;
-	double best = 1e30;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = skip_enclu;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGILL, &sa, &old_ill);
-	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now_ns(), per;
-
-		for (int i = 0; i < ITERS; i++)
-			__asm__ volatile(".byte 0x0f, 0x01, 0xd7" : : "a"(4 /* EEXIT */) : "memory");
-		per = (now_ns() - t0) / ITERS;
-		if (per < best)
-			best = per;
-	}
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGILL, &old_ill, NULL);
-	return best;
-}
 
 /* Run eaug_host under sgxemu; read its figure from a pipe. */
 static int run_host(double *eaug)
@@ -136,7 +97,7 @@ int main(void)
 {
 	double trap, eaug;
 
-	trap = raw_trap_ns();
+	trap = bench_raw_trap_ns(ROUNDS, ITERS);
 	if (run_host(&eaug))
 		return 1;
 	printf("baseline raw_trap_ns %.0f\n", trap);
