@@ -191,6 +191,13 @@ SRC_bench/ocall := bench/ocall_enclave.c
 SRC_bench/eaug := bench/eaug_enclave.c
 SRC_attest/enclave_a := examples/attest/enclave.c
 SRC_attest/enclave_b := examples/attest/enclave.c
+# aexnotify: one source, built with AEX-Notify (TCS flag + SIGSTRUCT attribute)
+# and without it.
+EXAMPLES += aexnotify
+EX_ENCLAVES += aexnotify/enclave aexnotify/enclave_plain
+CFLAGS_aexnotify/enclave := -DSDK_AEXNOTIFY=1
+SRC_aexnotify/enclave := examples/aexnotify/enclave.c
+SRC_aexnotify/enclave_plain := examples/aexnotify/enclave.c
 
 EX_OUTPUTS := $(foreach e,$(EX_ENCLAVES),$(BUILD)/examples/$(e).elf $(BUILD)/examples/$(e).sig) \
 	$(foreach x,$(EXAMPLES),$(BUILD)/examples/$(x)/host)
@@ -234,6 +241,10 @@ $(foreach e,$(EX_ENCLAVES),$(eval $(call EX_ENCLAVE_RULE,$(e))))
 
 $(BUILD)/examples/%.sig: $(BUILD)/examples/%.elf $(BUILD)/sgxemu $(DEMO_KEY)
 	$(BUILD)/sgxemu sign --key $(DEMO_KEY) --out $@ $(SIGN_FLAGS) $<
+
+# ATTRIBUTES = MODE64BIT | AEXNOTIFY: EENTER wants it iff the TCSs have the flag.
+$(BUILD)/examples/aexnotify/enclave.sig: SIGN_FLAGS += --attributes 0x404
+$(BUILD)/examples/aexnotify/host: examples/aexnotify/aexnotify.h
 
 $(DEMO_KEY):
 	@mkdir -p $(dir $@)

@@ -4,7 +4,7 @@
 # `make demo` does this). Builds the bundled hello enclave into build/examples,
 # shows the emulated platform, measures and signs the enclave with a throwaway
 # RSA-3072 e=3 key, and checks that `measure` and the SIGSTRUCT agree. Then
-# runs the sdk examples (hello, exception, attest, threads, seal) that
+# runs the sdk examples (hello, exception, attest, threads, aexnotify, seal) that
 # `make examples` built into build/examples/NAME/, each as an unmodified
 # program under `sgxemu run` (seal with --platform-key build/examples/platform.key).
 set -eu
@@ -100,6 +100,23 @@ if [ -x "$EX/hello/host" ]; then
 
 	step "sdk example: threads (4 host threads in 4 TCSs)"
 	$RUN "$EX/threads/host"
+
+	step "sdk example: aexnotify (AEX-Notify: the enclave sees every interrupt)"
+	echo "--aex-every 50 injects an interrupt (an AEX) every 50 us into the running enclave."
+	echo "enclave.elf is built with SDK_AEXNOTIFY=1 (TCS.FLAGS.AEXNOTIFY, SIGSTRUCT attribute"
+	echo "0x400): the sdk runtime sets SSA frame 0's AEXNOTIFY byte while the ecall runs, so each"
+	echo "ERESUME re-enters the enclave instead; the runtime calls the enclave's hook (which"
+	echo "counts), EDECCSSA, and restores the interrupted loop itself from a copy in the TCS's"
+	echo "data page (restart-safe: an AEX during the restore just restarts it)."
+	echo "\$ sgxemu run --aex-every 50 --stats -- $EX/aexnotify/host"
+	$SGXEMU run --aex-every 50 --stats -- "$EX/aexnotify/host"
+	echo "-- the same source built without AEX-Notify (enclave_plain.elf): plain ERESUMEs,"
+	echo "   the hook never runs, the checksum is the same"
+	$SGXEMU run --aex-every 50 --stats -- "$EX/aexnotify/host" plain
+	echo "(Why: against single-stepping (--single-step; a debug enclave's DBGOPTIN TCS), see"
+	echo " tests/test_aexnotify.c at the library level: stepping a plain TCS, the observer sees"
+	echo " every instruction of the loop; with notification it sees only the handler, never the"
+	echo " loop, since each step re-notifies inside the restore.)"
 
 	step "sdk example: seal (AES-GCM with EGETKEY(SEAL); keys survive across runs)"
 	# Seal keys derive from the platform root key: every run gets the same

@@ -222,12 +222,66 @@ Test(examples, seal_across_runs_and_enclaves)
 	free(b2);
 }
 
+/* The number after `label` in out, or -1 if absent. */
+static long long number_after(const char *out, const char *label)
+{
+	const char *p = strstr(out, label);
+
+	return p ? strtoll(p + strlen(label), NULL, 10) : -1;
+}
+
+/* `sgxemu run --aex-every 50 --stats -- aexnotify/host [plain]`. */
+static int run_aexnotify(struct proc_result *r, bool plain)
+{
+	char *host = example("aexnotify");
+	char *argv[] = { (char *)sgxemu_bin(), "run", "--aex-every", "50", "--stats", "--",
+			 host, plain ? "plain" : NULL, NULL };
+
+	cr_assert_eq(proc_run(argv, r), 0, "cannot run %s", argv[0]);
+	free(host);
+	return r->status;
+}
+
+/* AEX-Notify: the same checksum ecall under injected interrupts, from the
+ * enclave built with notifications (its hook counts them; every one ends
+ * in the runtime's EDECCSSA) and from the build without them. */
+Test(examples, aexnotify, .timeout = 120)
+{
+	struct proc_result r, p;
+	const char *sum_r, *sum_p;
+	long long n;
+
+	cr_assert_eq(run_aexnotify(&r, false), 0, "%s%s", r.out, r.err);
+	expect(&r, "AEX-Notify on");
+	expect(&r, "result OK");
+	n = number_after(r.out, "notifications seen by the enclave's hook: ");
+	cr_expect_gt(n, 0, "%s%s", r.out, r.err);
+	cr_expect_gt(number_after(r.err, "injected "), 0, "%s", r.err);
+	cr_expect_eq(number_after(r.err, "EDECCSSA "), n, "%s%s", r.out, r.err);
+
+	cr_assert_eq(run_aexnotify(&p, true), 0, "%s%s", p.out, p.err);
+	expect(&p, "AEX-Notify off");
+	expect(&p, "result OK");
+	cr_expect_eq(number_after(p.out, "notifications seen by the enclave's hook: "), 0, "%s",
+		     p.out);
+	cr_expect_gt(number_after(p.err, "injected "), 0, "%s", p.err);
+	cr_expect_eq(number_after(p.err, "EDECCSSA "), -1, "%s", p.err);
+
+	/* The same checksum either way. */
+	sum_r = strstr(r.out, "enclave checksum ");
+	sum_p = strstr(p.out, "enclave checksum ");
+	cr_assert(sum_r && sum_p);
+	cr_expect_eq(strncmp(sum_r, sum_p, 35), 0, "%s%s", r.out, p.out);
+	proc_result_free(&r);
+	proc_result_free(&p);
+}
+
 /* The hosts are plain Linux programs: without sgxemu (and without SGX in
  * this kernel) they stop at once with a clear message. */
 Test(examples, without_sgxemu_fails_cleanly)
 {
 	static const char *const names[] = { "hello", "exception", "attest", "threads", "seal",
-					     "edmm_heap", "edmm_thread", "edmm_rx" };
+					     "edmm_heap", "edmm_thread", "edmm_rx", "aexnotify" };
 
 	if (fsu_exists("/dev/sgx_enclave"))
 		cr_skip_test("this machine has SGX: the hosts run natively");

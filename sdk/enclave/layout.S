@@ -1,7 +1,7 @@
 /*
  * layout.S - the per-enclave memory layout: TCS pages, and the SSA frames,
  * stacks and per-TCS data they point at. Assembled once per enclave with
- *   -DSDK_NUM_TCS=n  -DSDK_STACK_PAGES=n  -DSDK_XSTACK_PAGES=n
+ *   -DSDK_NUM_TCS=n  -DSDK_STACK_PAGES=n  -DSDK_XSTACK_PAGES=n  [-DSDK_AEXNOTIFY=1]
  * Every TCS field is an enclave offset, computed by the linker script
  * (enclave.lds defines the __sdk_*_off symbols as absolute values), so the
  * TCS pages need no relocation.
@@ -15,6 +15,9 @@
 #ifndef SDK_XSTACK_PAGES
 #define SDK_XSTACK_PAGES 4
 #endif
+#ifndef SDK_AEXNOTIFY
+#define SDK_AEXNOTIFY 0	/* 1: TCS.FLAGS.AEXNOTIFY (sign with ATTRIBUTES.AEXNOTIFY 0x400) */
+#endif
 #define SDK_NSSA 2	/* frame 0: the interrupted context; frame 1: the handler phase */
 
 	.section .rodata.sdk_layout, "a"
@@ -27,12 +30,19 @@ __sdk_layout:
 	.quad	SDK_XSTACK_PAGES * 4096
 	.quad	SDK_NSSA
 
+	/* entry.S arms SSA frame 0's AEXNOTIFY byte only when this is 1. */
+	.balign	8
+	.globl	__sdk_aexnotify
+	.hidden	__sdk_aexnotify
+__sdk_aexnotify:
+	.quad	SDK_AEXNOTIFY
+
 	.section .tcs, "aw", @progbits
 	.balign	4096
 	.set	i, 0
 	.rept	SDK_NUM_TCS
 	.quad	0					/* STATE */
-	.quad	0					/* FLAGS */
+	.quad	SDK_AEXNOTIFY * 2			/* FLAGS: bit 1 AEXNOTIFY */
 	.quad	__sdk_ssa_off + i * SDK_NSSA * 4096	/* OSSA */
 	.long	0					/* CSSA */
 	.long	SDK_NSSA				/* NSSA */

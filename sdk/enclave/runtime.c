@@ -156,6 +156,39 @@ struct sdk_ret sdk_exception_dispatch(uint64_t cssa)
 	return ret;
 }
 
+/* ---- AEX-Notify (see entry.S) ------------------------------------------------- */
+
+static sdk_aex_notify_handler aex_notify_handler;
+
+void sdk_set_aex_notify_handler(sdk_aex_notify_handler h)
+{
+	__atomic_store_n(&aex_notify_handler, h, __ATOMIC_RELEASE);
+}
+
+void sdk_aex_notify_dispatch(uint64_t cssa, uint8_t *frame, uint64_t restarted,
+			     uint64_t after_exception);
+
+/* Called by entry.S at CSSA 1 on the exception stack, frame CSSA-1 still
+ * holding the AEX'd context. No self_relocate: this may interrupt it. */
+void sdk_aex_notify_dispatch(uint64_t cssa, uint8_t *frame, uint64_t restarted,
+			     uint64_t after_exception)
+{
+	sdk_aex_notify_handler h = __atomic_load_n(&aex_notify_handler, __ATOMIC_ACQUIRE);
+	const struct sgx_gprsgx *g = (const struct sgx_gprsgx *)(frame + 4096 - SGX_SSA_GPRS_SIZE);
+	struct sdk_aex_notification n;
+
+	(void)cssa;
+	if (!h)
+		return;
+	n.tcs_index = sdk_tdata()->index;
+	n.exitinfo = g->exitinfo;
+	n.restarted = restarted != 0;
+	n.after_exception = after_exception != 0;
+	/* A restart resumes the context copied at the first notification. */
+	n.rip = restarted ? *(const uint64_t *)((uint8_t *)sdk_tdata() + TD_N_GPR + 136) : g->rip;
+	h(&n);
+}
+
 /* ---- ocalls --------------------------------------------------------------------- */
 
 #define OCALLOC_MAX (256u << 10)

@@ -18,6 +18,18 @@
 #define TD_X_RBP     72
 #define TD_X_EXIT    80
 
+/*
+ * AEX-Notify (entry.S only), in the upper half of the page. The copy of an
+ * interrupted context is what the restore sequence reads: a notification
+ * that interrupts that sequence finds it intact and starts over.
+ */
+#define TD_SSA0        0x800 /* linear address of this TCS's SSA frame 0 */
+#define TD_EXC_HANDLED 0x808 /* 1 from an exception phase that asked to resume
+			      * until the notifying ERESUME that follows it */
+#define TD_N_FRAME     0x810 /* the frame the copy came from (re-armed) */
+#define TD_N_GPR       0x840 /* RAX..R15, RFLAGS, RIP (GPRSGX order) */
+#define TD_N_XSAVE     0x900 /* x87/SSE: 576 bytes (XFRM 3), 64-aligned */
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 

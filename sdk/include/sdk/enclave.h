@@ -168,4 +168,27 @@ int sdk_thread_add(uint64_t *tcs_offset, long *err);
 
 #pragma GCC visibility pop
 
+/* ---- AEX-Notify (sdk/enclave/entry.S) ------------------------------------------- *
+ *
+ * Enclaves whose layout.S is built with -DSDK_AEXNOTIFY=1 (and signed with
+ * ATTRIBUTES.AEXNOTIFY 0x400) get TCS.FLAGS.AEXNOTIFY: while enclave code
+ * runs (not during ocalls), every AEX is followed by a notification, in
+ * which the runtime calls the registered hook (on the exception stack, with
+ * further AEXs not notified) and then resumes the interrupted code itself.
+ * The hook only observes: the context is restored as it was saved. */
+#pragma GCC visibility push(hidden)
+
+struct sdk_aex_notification {
+	uint64_t tcs_index;
+	uint64_t rip;         /* where the interrupted code resumes */
+	uint32_t exitinfo;    /* EXITINFO of the AEX (VALID clear for interrupts) */
+	bool restarted;       /* the AEX hit the runtime's restore of an earlier one */
+	bool after_exception; /* the ERESUME after a handled exception */
+};
+
+typedef void (*sdk_aex_notify_handler)(const struct sdk_aex_notification *n);
+void sdk_set_aex_notify_handler(sdk_aex_notify_handler h);
+
+#pragma GCC visibility pop
+
 #endif /* SDK_ENCLAVE_H */
