@@ -38,6 +38,7 @@ struct entry_thread {
 	bool app_ss_on;
 	/* Its injection timer (inject.c): created once, armed with timer_usec
 	 * (0: disarmed); inject_pending: a one-shot AEX was asked for. */
+	uint64_t deferred;         /* signals held back mid-ENCLU (bit sig-1) */
 	bool timer_created;
 	uint64_t timer_usec;
 	int timer_id;

@@ -499,12 +499,28 @@ static bool classify_event(struct entry_platform *p, struct entry_thread *t, int
 
 /* ---- the handler ---------------------------------------------------------- */
 
-/* Is rip in the vDSO between the fast EENTER's call and its jump into the
- * enclave (the code from sgx_vdso_aep up to the ENCLU)? */
-static bool in_fast_eenter_tail(uint64_t rip)
+/*
+ * An asynchronous signal that lands while sgxemu itself emulates an enclave
+ * entry (the thread is marked in enclave mode, but RIP is not yet in
+ * ELRANGE: the CPU lock may be held, FS may already be the enclave's) is
+ * held back, as hardware holds an interrupt until the instruction boundary:
+ * blocked in the interrupted context, sent again, and unblocked at the
+ * thread's next trap (EEXIT, AEX), where it is delivered as usual.
+ */
+static void defer_signal(struct entry_thread *t, int sig, ucontext_t *uc)
 {
-	return rip >= (uint64_t)(uintptr_t)sgx_vdso_aep &&
-	       rip < (uint64_t)(uintptr_t)sgx_vdso_enclu;
+	sigaddset(&uc->uc_sigmask, sig);
+	t->deferred |= 1ull << (sig - 1);
+	raw_syscall(SYS_tgkill, raw_syscall(SYS_getpid, 0, 0, 0, 0), raw_gettid(), sig, 0);
+}
+
+static void release_deferred(struct entry_thread *t, ucontext_t *uc)
+{
+	for (int sig = 1; t->deferred && sig < 64; sig++)
+		if (t->deferred & (1ull << (sig - 1))) {
+			sigdelset(&uc->uc_sigmask, sig);
+			t->deferred &= ~(1ull << (sig - 1));
+		}
 }
 
 /*
@@ -516,10 +532,23 @@ static void trap_dispatch(struct entry_platform *p, struct entry_thread *t, int 
 {
 	struct sgx_regs regs;
 	struct sgx_aex_event ev;
+	bool in_enclave, mid_enclu;
 
 	regs_from_uc(&regs, uc, fs, gs);
+	/* Enclave code runs only inside ELRANGE; anywhere else the thread is
+	 * in sgxemu's own emulation of an entry. */
+	in_enclave = t && t->lp.in_enclave && sgx_lp_in_elrange(&t->lp, regs.rip);
+	mid_enclu = t && t->lp.in_enclave && !in_enclave;
+	if (t && !mid_enclu)
+		release_deferred(t, uc);
+	if (mid_enclu && (!is_fault_signal(sig) || si->si_code <= 0) && sig != SIGSYS) {
+		if (sig != SGX_INJECT_SIGNAL)
+			defer_signal(t, sig, uc);
+		fsgs_write(p, fs, gs);
+		return;
+	}
 	if (sig == SIGSYS && si->si_code == SYS_USER_DISPATCH) {
-		if (t && t->lp.in_enclave && !in_fast_eenter_tail(regs.rip)) {
+		if (in_enclave) {
 			/* SYSCALL is illegal in enclave mode: #UD at the
 			 * instruction, not after it. */
 			regs.rip -= 2;
@@ -533,7 +562,7 @@ static void trap_dispatch(struct entry_platform *p, struct entry_thread *t, int 
 		}
 	}
 	if (p->cpuid_faulting && is_cpuid_at(p, t, sig, si, regs.rip)) {
-		if (t && t->lp.in_enclave) {
+		if (in_enclave) {
 			ev = (struct sgx_aex_event){ true, X86_TRAP_UD, 0, 0 };
 			aex_and_deliver(p, t, SIGILL, NULL, uc, &regs, &ev);
 			return;
@@ -558,23 +587,21 @@ static void trap_dispatch(struct entry_platform *p, struct entry_thread *t, int 
 			return;
 		}
 	}
-	if (t && t->lp.in_enclave && in_fast_eenter_tail(regs.rip)) {
-		/* The vDSO's EENTER has loaded the enclave's FS/GS but not yet
-		 * jumped: the ENCLU has not completed, so this is an ordinary
-		 * host signal. The enclave's bases go back before we return. */
+	if (mid_enclu) {
+		/* A fault in sgxemu's own code: the application's (or the
+		 * default) disposition, with the bases it had. */
 		entry_deliver_to_app(p, t, sig, si, uc);
 		fsgs_write(p, fs, gs);
 		return;
 	}
-	if (sig == SGX_INJECT_SIGNAL &&
-	    (!(t && t->lp.in_enclave) || !entry_inject_wanted(p, t, si))) {
+	if (sig == SGX_INJECT_SIGNAL && (!in_enclave || !entry_inject_wanted(p, t, si))) {
 		/* An injected interrupt outside enclave mode, or one nobody
 		 * wants any more: nothing happens. */
-		if (t && t->lp.in_enclave)
+		if (in_enclave)
 			fsgs_write(p, fs, gs);
 		return;
 	}
-	if (t && t->lp.in_enclave) {
+	if (in_enclave) {
 		if (!classify_event(p, t, sig, si, uc, &ev)) {
 			fsgs_write(p, fs, gs); /* retry the access in the enclave */
 			return;
