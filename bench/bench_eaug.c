@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "raw_trap.h"
+#include "run_host.h"
 
 #define ROUNDS 7
 #define ITERS 20000
@@ -34,59 +35,11 @@
 /* Run eaug_host under sgxemu; read its figure from a pipe. */
 static int run_host(double *eaug)
 {
-	char buf[4096], *line;
-	size_t len = 0;
-	int pfd[2], status;
-	bool have = false;
-	ssize_t n;
-	pid_t pid;
+	char out[4096];
 
-	if (pipe(pfd)) {
-		perror("bench_eaug: pipe");
+	if (bench_run_host("bench_eaug", SGXEMU_BIN, PRELOAD_LIB, EAUG_HOST, out, sizeof(out)))
 		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perror("bench_eaug: fork");
-		return -1;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		if (dup2(pfd[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		close(pfd[1]);
-		if (access(SGXEMU_BIN, X_OK) == 0) {
-			execl(SGXEMU_BIN, SGXEMU_BIN, "run", "--", EAUG_HOST, (char *)NULL);
-			fprintf(stderr, "bench_eaug: %s: %s\n", SGXEMU_BIN, strerror(errno));
-		} else {
-			setenv("LD_PRELOAD", PRELOAD_LIB, 1);
-			execl(EAUG_HOST, EAUG_HOST, (char *)NULL);
-			fprintf(stderr, "bench_eaug: %s: %s\n", EAUG_HOST, strerror(errno));
-		}
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (len < sizeof(buf) - 1 && (n = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)n;
-	}
-	buf[len] = 0;
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "bench_eaug: eaug_host failed (status 0x%x); its output:\n%s",
-			status, buf);
-		return -1;
-	}
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		if (sscanf(line, "eaug_fault_ns %lf", eaug) == 1)
-			have = true;
-	if (!have) {
+	if (bench_host_value(out, "eaug_fault_ns", eaug)) {
 		fprintf(stderr, "bench_eaug: no eaug_fault_ns line from eaug_host\n");
 		return -1;
 	}

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "raw_trap.h"
+#include "run_host.h"
 
 #define ROUNDS 7
 #define ITERS 20000
@@ -38,62 +39,11 @@
 /* Run ecall_host under sgxemu; read its two figures from a pipe. */
 static int run_host(double *ecall, double *ocall)
 {
-	char buf[4096], *line;
-	size_t len = 0;
-	int pfd[2], status;
-	bool have_ecall = false, have_ocall = false;
-	ssize_t n;
-	pid_t pid;
+	char out[4096];
 
-	if (pipe(pfd)) {
-		perror("bench_ecall: pipe");
+	if (bench_run_host("bench_ecall", SGXEMU_BIN, PRELOAD_LIB, ECALL_HOST, out, sizeof(out)))
 		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perror("bench_ecall: fork");
-		return -1;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		if (dup2(pfd[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		close(pfd[1]);
-		if (access(SGXEMU_BIN, X_OK) == 0) {
-			execl(SGXEMU_BIN, SGXEMU_BIN, "run", "--", ECALL_HOST, (char *)NULL);
-			fprintf(stderr, "bench_ecall: %s: %s\n", SGXEMU_BIN, strerror(errno));
-		} else {
-			setenv("LD_PRELOAD", PRELOAD_LIB, 1);
-			execl(ECALL_HOST, ECALL_HOST, (char *)NULL);
-			fprintf(stderr, "bench_ecall: %s: %s\n", ECALL_HOST, strerror(errno));
-		}
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (len < sizeof(buf) - 1 && (n = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)n;
-	}
-	buf[len] = 0;
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "bench_ecall: ecall_host failed (status 0x%x); its output:\n%s",
-			status, buf);
-		return -1;
-	}
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (sscanf(line, "ecall_ns %lf", ecall) == 1)
-			have_ecall = true;
-		else if (sscanf(line, "ocall_ns %lf", ocall) == 1)
-			have_ocall = true;
-	}
-	if (!have_ecall || !have_ocall) {
+	if (bench_host_value(out, "ecall_ns", ecall) || bench_host_value(out, "ocall_ns", ocall)) {
 		fprintf(stderr, "bench_ecall: no ecall_ns/ocall_ns lines from ecall_host\n");
 		return -1;
 	}
