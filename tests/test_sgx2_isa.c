@@ -21,6 +21,7 @@
 
 #include "sgxemu/enclu.h"
 #include "util/cpuhelp.h"
+#include "util/expect_leaf.h"
 #include "util/sigsign.h"
 
 #define GP (SGX_LEAF_FAULT | X86_TRAP_GP)
@@ -124,25 +125,8 @@ static void teardown(void)
 
 TestSuite(sgx2, .fini = teardown);
 
-#define EXPECT_LEAF(want, call, desc)                                                       \
-	do {                                                                                \
-		struct th_snap b_, a_;                                                      \
-		char why_[256];                                                             \
-		int rc_, want_ = (want);                                                    \
-		bool same_ = true;                                                          \
-		memset(&lf, 0, sizeof(lf));                                                 \
-		th_snap_take(&b_, C.cpu, snap_frames, NSNAP);                               \
-		rc_ = (call);                                                               \
-		if (rc_) {                                                                  \
-			th_snap_take(&a_, C.cpu, snap_frames, NSNAP);                       \
-			same_ = th_snap_same(&b_, &a_, why_, sizeof(why_));                 \
-			th_snap_free(&a_);                                                  \
-		}                                                                           \
-		th_snap_free(&b_);                                                          \
-		cr_assert_eq(rc_, want_, "%s: got %s, expected %s", (desc),                 \
-			     th_outcome(rc_, &lf), th_outcome(want_, NULL));                \
-		cr_assert(same_, "%s: the failed leaf changed state: %s", (desc), why_);    \
-	} while (0)
+#define EXPECT_LEAF(want, call, desc) \
+	TH_EXPECT_LEAF(C.cpu, snap_frames, NSNAP, &lf, want, call, desc)
 
 static uint64_t A(const void *p)
 {
