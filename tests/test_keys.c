@@ -46,35 +46,11 @@
 
 #define START_RIP 0x7000100ull
 
-/* ---- the page tables ---- */
-
-#define MAP_MAX 64
-
-struct pt {
-	size_t n;
-	uint64_t la[MAP_MAX];
-	int64_t frame[MAP_MAX];
-};
-
-static int64_t pt_translate(void *ctx, uint64_t la, unsigned access, struct sgx_fault *f)
-{
-	struct pt *pt = ctx;
-	uint64_t page = la & ~0xFFFull;
-
-	for (size_t i = 0; i < pt->n; i++)
-		if (pt->la[i] == page)
-			return pt->frame[i];
-	f->vector = X86_TRAP_PF;
-	f->error_code = X86_PF_USER | ((access & SGX_ACCESS_WRITE) ? X86_PF_WRITE : 0);
-	f->addr = la;
-	return -1;
-}
-
 /* ---- platforms and enclaves ---- */
 
 struct platform {
 	struct sgx_cpu *cpu;
-	struct pt pt;
+	struct th_pt pt;
 	uint64_t next_frame;
 };
 
@@ -137,7 +113,7 @@ static void platform_init(struct platform *p, uint8_t root)
 	cfg.epc_size = 4ull << 20;
 	rc = sgx_cpu_create(&cfg, &p->cpu);
 	cr_assert_eq(rc, 0, "sgx_cpu_create: %d", rc);
-	mmu.translate = pt_translate;
+	mmu.translate = th_pt_translate;
 	mmu.ctx = &p->pt;
 	sgx_cpu_set_mmu(p->cpu, &mmu);
 	cr_assert_eq(th_set_lehash(p->cpu, key_mrsigner), 0, "LE-hash MSR write failed");
@@ -152,10 +128,7 @@ static void platform_fini(struct platform *p)
 
 static void map(struct platform *p, uint64_t la, uint64_t frame)
 {
-	cr_assert_lt(p->pt.n, MAP_MAX);
-	p->pt.la[p->pt.n] = la;
-	p->pt.frame[p->pt.n] = (int64_t)frame;
-	p->pt.n++;
+	cr_assert_eq(th_pt_map(&p->pt, la, frame), 0, "page table full");
 }
 
 static void build(struct encl *x, struct platform *p, const struct spec *sp)

@@ -75,35 +75,11 @@
 #define AEP 0x7000200ull
 #define ENTRY_OFF 0x5000ull
 
-/* ---- the page tables ---- */
-
-#define MAP_MAX 32
-
-struct pt {
-	size_t n;
-	uint64_t la[MAP_MAX];
-	int64_t frame[MAP_MAX];
-};
-
-static int64_t pt_translate(void *ctx, uint64_t la, unsigned access, struct sgx_fault *f)
-{
-	struct pt *pt = ctx;
-	uint64_t page = la & ~0xFFFull;
-
-	for (size_t i = 0; i < pt->n; i++)
-		if (pt->la[i] == page)
-			return pt->frame[i];
-	f->vector = X86_TRAP_PF;
-	f->error_code = X86_PF_USER | ((access & SGX_ACCESS_WRITE) ? X86_PF_WRITE : 0);
-	f->addr = la;
-	return -1;
-}
-
 /* ---- the platform ---- */
 
 struct ctx {
 	struct sgx_cpu *cpu;
-	struct pt pt;
+	struct th_pt pt;
 	struct th_encl e;
 	struct sgx_lp lp;  /* in enclave mode, as after EENTER */
 	char key[4096];
@@ -145,16 +121,13 @@ static void *frame_mem(uint64_t frame)
 
 static void map(uint64_t la, uint64_t frame)
 {
-	cr_assert_lt(C.pt.n, MAP_MAX);
-	C.pt.la[C.pt.n] = la;
-	C.pt.frame[C.pt.n] = (int64_t)frame;
-	C.pt.n++;
+	cr_assert_eq(th_pt_map(&C.pt, la, frame), 0, "page table full");
 }
 
 static void new_cpu(bool sgx2)
 {
 	struct sgx_cpu_config cfg;
-	struct sgx_mmu mmu = { .translate = pt_translate, .ctx = &C.pt };
+	struct sgx_mmu mmu = { .translate = th_pt_translate, .ctx = &C.pt };
 	const char *dir = th_vectors_dir();
 	uint8_t mod[SGX_MODULUS_SIZE];
 	char err[256];

@@ -309,3 +309,27 @@ void th_snap_free(struct th_snap *s)
 	free(s->pages);
 	s->pages = NULL;
 }
+
+int64_t th_pt_translate(void *ctx, uint64_t la, unsigned access, struct sgx_fault *f)
+{
+	struct th_pt *pt = ctx;
+	uint64_t page = la & ~0xFFFull;
+
+	for (size_t i = 0; i < pt->n; i++)
+		if (pt->la[i] == page)
+			return pt->frame[i];
+	f->vector = X86_TRAP_PF;
+	f->error_code = X86_PF_USER | ((access & SGX_ACCESS_WRITE) ? X86_PF_WRITE : 0);
+	f->addr = la;
+	return -1;
+}
+
+int th_pt_map(struct th_pt *pt, uint64_t la, uint64_t frame)
+{
+	if (pt->n >= TH_PT_MAX)
+		return -1;
+	pt->la[pt->n] = la;
+	pt->frame[pt->n] = (int64_t)frame;
+	pt->n++;
+	return 0;
+}

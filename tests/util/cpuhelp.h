@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sgxemu/enclu.h"
 #include "sgxemu/sgxemu.h"
 
 /* The directory named by SGXEMU_TESTVECTORS, or NULL when unset/empty. */
@@ -66,6 +67,24 @@ int th_eadd(struct th_encl *e, uint64_t frame, uint64_t offset, uint64_t secinfo
 	    const void *src, struct sgx_fault *f);
 /* 16 EEXTENDs over the page in frame; stops at the first failure. */
 int th_eextend_page(struct th_encl *e, uint64_t frame, struct sgx_fault *f);
+
+/* ---- a page table for driving ENCLU without a driver ---- */
+
+#define TH_PT_MAX 64
+
+/* Enclave linear pages and the EPC frames they map to: what the os layer's
+ * MMU does, for tests that play the OS themselves. */
+struct th_pt {
+	size_t n;
+	uint64_t la[TH_PT_MAX];
+	int64_t frame[TH_PT_MAX];
+};
+
+/* sgx_mmu.translate over a struct th_pt (ctx): the frame, or -1 with a
+ * not-present #PF. */
+int64_t th_pt_translate(void *ctx, uint64_t la, unsigned access, struct sgx_fault *f);
+/* Map page la to frame. 0, or -1 when the table is full. */
+int th_pt_map(struct th_pt *pt, uint64_t la, uint64_t frame);
 
 /* ---- snapshots of EPC frames, their EPCM entries and MRENCLAVEs ---- */
 
